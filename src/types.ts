@@ -219,8 +219,8 @@ export interface ErrorMetrics extends Component {
   count_aborted_body?: number;
   /** Of count_aborted_early, the other closes before `unansweredMinWaitMs` (100 ms): not toward `unanswered`. */
   count_aborted_quick?: number;
-  /** Failed requests in the window, percent: (count_5xx + aborted after abortedFailureMs) ÷ count_judged; if unanswered, (failed + unanswered closes) ÷ (count_judged + those): 100 with none judged. */
-  error_rate_percent: number;
+  /** Failed requests in the window, percent: (count_5xx + aborted after abortedFailureMs) ÷ count_judged, null with none judged; if unanswered, (failed + unanswered closes) ÷ (count_judged + those): 100 with none judged. */
+  error_rate_percent: number | null;
   threshold: number;
   /** The requests the error rate, its guard and bound are over: but count_unmatched_4xx and _options. */
   count_judged?: number;

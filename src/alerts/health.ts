@@ -9,6 +9,7 @@ import {
   diskJudgedPercent,
   enoughRequests,
   judgedInWindow,
+  MIN_FAILED_BELOW_GUARD,
   memoryJudgedPercent,
   worstStatus,
 } from './status.js';
@@ -172,6 +173,31 @@ export function unmeasuredComponents(
 }
 
 /**
+ * The reason health counts an `unknown` errors component as not measured (yellow, 10 points, `unknown_reasons`):
+ * no judged request in the window and at least MIN_FAILED_BELOW_GUARD (5) early closes unanswered, fewer than
+ * `minRequests` (so not `unanswered`, not judged: no alert, never red). Every request that came got no answer: a
+ * low-traffic service that hangs (15 clients giving up at 800 ms) is not "no traffic" (outside review rtF, F3). The
+ * closes are `count_aborted_early` less the answered, body and quick ones, as the `unanswered` rule counts them.
+ */
+export function unansweredFew(
+  snapshot: MetricsSnapshot,
+  status: ComponentStatus | undefined,
+): string | undefined {
+  const e = (snapshot as Partial<MetricsSnapshot>).errors;
+  if (status !== 'unknown' || !e || e.count_judged !== 0 || e.unanswered === true) return undefined;
+  const n = (v: number | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  const closes =
+    n(e.count_aborted_early) -
+    n(e.count_aborted_answered) -
+    n(e.count_aborted_body) -
+    n(e.count_aborted_quick);
+  if (closes < MIN_FAILED_BELOW_GUARD) return undefined;
+  return typeof e.reason === 'string' && e.reason !== ''
+    ? e.reason
+    : `${closes} requests, all closed unanswered: no request completed in the window`;
+}
+
+/**
  * green: everything measured is healthy; yellow: any warning, or any component that could not be
  * measured (`unmeasured` > 0: a failure is never read as healthy); red: any critical.
  */
@@ -216,6 +242,8 @@ export function getHealthStatus(
   const components = componentStatuses(snapshot, options);
   const statuses = Object.values(components);
   const reasons = unmeasuredComponents(snapshot, components);
+  const few = unansweredFew(snapshot, components.errors);
+  if (few !== undefined) reasons.errors = few;
   const unmeasured = Object.keys(reasons).length;
   const health: HealthStatus = {
     status: healthColor(statuses, unmeasured),

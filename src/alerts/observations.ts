@@ -93,7 +93,7 @@ export function observeSnapshot(
   if ((known(s.errors) || (s.errors && !enough)) && known(s.requests)) {
     // No judged request in the window: no reading (the 0 % of 0 requests is not one; RT24-5, as latency above).
     const none = !enough && s.errors?.count_judged === 0;
-    const value = none ? NaN : (bound ?? s.errors?.error_rate_percent);
+    const value = none ? NaN : (bound ?? s.errors?.error_rate_percent ?? NaN);
     level(out, r.error_rate, 'errors', '', value, (v) => `Error rate ${v}`, !enough);
     if (none) noReading(out, 'Error rate: no reading (no judged request in the window)');
     const obs = out[out.length - 1];

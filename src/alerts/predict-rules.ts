@@ -32,7 +32,14 @@ const READERS: Record<string, [component: string, label: string, read: Reader]> 
     'API response time (p95)',
     (s) => (known(s.latency) && typeof s.latency.p95_ms === 'number' ? [['', s.latency.p95_ms]] : []),
   ],
-  error_rate: ['errors', 'Error rate', (s) => (known(s.errors) ? [['', s.errors.error_rate_percent]] : [])],
+  error_rate: [
+    'errors',
+    'Error rate',
+    (s) =>
+      known(s.errors) && typeof s.errors.error_rate_percent === 'number'
+        ? [['', s.errors.error_rate_percent]]
+        : [],
+  ],
 };
 
 /** The predicting rules of a parsed rule set. */

@@ -8,7 +8,7 @@
  */
 export function shownErrorRatePercent(errors: {
   status?: string;
-  error_rate_percent?: number;
+  error_rate_percent?: number | null;
   count_judged?: number;
   unanswered?: boolean;
   horizon?: { status?: string; count_judged?: number; count_failed?: number; error_rate_percent?: number };

@@ -28,7 +28,7 @@ export function emptyRequestGroups(
       count_aborted: 0,
       count_aborted_early: 0,
       count_aborted_answered: 0,
-      error_rate_percent: 0,
+      error_rate_percent: null,
       status: 'unknown',
       threshold: levels.error_rate.warning,
       ...(error === undefined ? { reason: notJudgedReason(0, DEFAULT_MIN_REQUESTS) } : e),

@@ -70,8 +70,9 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
   // Not judged in the window (too few requests, too few failures or a low bound): the error horizon's judged requests,
   // the window's and those banked before it, on the same bound (outside review 9, F4).
   const horizon = inWindow.status === 'unknown' ? onHorizon(config, figures.horizon, judged, failed) : null;
-  const verdict =
+  const decided =
     horizon === null ? inWindow : horizonDecides(inWindow, horizon, config.minRequests, judged, failed);
+  const verdict = withFewUnanswered(decided, judged, closedUnanswered, config.minRequests);
   const perMinute = round(figures.perMinute, 2);
   return {
     requests: {
@@ -89,9 +90,12 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       count_aborted_answered: answered,
       count_aborted_body: body,
       count_aborted_quick: quick,
+      // No judged request (and not `unanswered`): no reading, null, never "0 %" (outside review rtF, F3).
       error_rate_percent: verdict.unanswered
         ? unansweredPercent(judged, failed, closedUnanswered)
-        : errorRate,
+        : judged > 0
+          ? errorRate
+          : null,
       threshold: er.warning,
       count_judged: judged,
       count_unmatched_4xx: unjudged - options,
@@ -159,6 +163,27 @@ export function unanswered(
         ? `no request completed in the window and ${early} were closed unanswered (after unansweredMinWaitMs, before abortedFailureMs, at least minRequests: ${minRequests}): every request failed`
         : `${early} requests were closed unanswered in the window (after unansweredMinWaitMs, before abortedFailureMs, at least minRequests: ${minRequests}), more than the ${judged} judged requests (${answered} answered without failing): most requests failed`,
   };
+}
+
+/**
+ * A verdict left `unknown` while requests of the window were closed unanswered (fewer than `minRequests`, or not more
+ * than the judged requests): its reason says so first, so a low-traffic service that answers nobody does not read as
+ * "no traffic" (outside review rtF, F3: 15 clients that gave up at 800 ms read `0 requests in the window`). With no
+ * judged request the health score counts it as not measured (health.ts unansweredFew); it is never judged (no alert).
+ */
+export function withFewUnanswered(
+  verdict: ErrorRateVerdict,
+  judged: number,
+  early: number,
+  minRequests: number,
+): ErrorRateVerdict {
+  if (verdict.status !== 'unknown' || early <= 0) return verdict;
+  const bounds = 'after unansweredMinWaitMs, before abortedFailureMs';
+  const head =
+    judged === 0
+      ? `${early} requests, all closed unanswered (${bounds}): no request completed in the window; fewer than minRequests (${minRequests}) closes, not judged`
+      : `${early} requests closed unanswered in the window (${bounds}), beside ${judged} judged: fewer than minRequests (${minRequests}) closes, or not more than the judged requests, not judged`;
+  return { ...verdict, reason: verdict.reason === undefined ? head : `${head}; ${verdict.reason}` };
 }
 
 /**

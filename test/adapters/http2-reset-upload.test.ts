@@ -155,7 +155,7 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
           count_aborted: STREAMS,
           count_aborted_early: STREAMS,
           count_judged: 0,
-          error_rate_percent: 0,
+          error_rate_percent: null,
         });
         expect(m.errors.status).not.toBe('critical');
         expect(m.routes.find((r) => r.route === '/echo')).toMatchObject({
@@ -208,7 +208,7 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
         count_aborted_early: UPLOADS,
         count_aborted_body: UPLOADS,
         count_judged: 0,
-        error_rate_percent: 0,
+        error_rate_percent: null,
       });
       expect(m.errors.unanswered).toBeUndefined();
     });

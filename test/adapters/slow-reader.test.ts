@@ -126,7 +126,7 @@ describe.each(MAJOR_CASES)(
         count_aborted_early: READERS,
         count_aborted_answered: READERS,
         count_judged: 0,
-        error_rate_percent: 0,
+        error_rate_percent: null,
       });
       expect(errorRateEvents()).toEqual([]);
 

@@ -153,7 +153,7 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
           count_aborted: N,
           count_aborted_early: N,
           count_aborted_body: N,
-          error_rate_percent: 0,
+          error_rate_percent: null,
           count_judged: 0,
         });
         expect(m.errors.unanswered).toBeUndefined();

@@ -89,7 +89,7 @@ describe('the errors figure is the one its status was judged on (RT41-3)', () =>
     const snap = ((await (await get('metrics/')).json()) as { data: MetricsSnapshot }).data;
     expect(snap.errors).toMatchObject({
       status: 'critical',
-      error_rate_percent: 0, // the window's: empty
+      error_rate_percent: null, // the window's: empty, no reading (rtF F3)
       horizon: { count_judged: 30, count_failed: 10, error_rate_percent: rate, status: 'critical' },
     });
     // The plain health JSON's figures are its detailed form's `metrics` (without detailed: the statuses only).
@@ -103,7 +103,7 @@ describe('the errors figure is the one its status was judged on (RT41-3)', () =>
       expect(res.status).toBe(503);
       const h = ((await res.json()) as { data: { metrics?: MetricsSnapshot } }).data;
       expect(h.metrics?.errors, path).toMatchObject({
-        error_rate_percent: 0,
+        error_rate_percent: null,
         horizon: { count_judged: 30, count_failed: 10, error_rate_percent: rate, status: 'critical' },
       });
     }

@@ -24,7 +24,7 @@ function logger() {
 async function failedAfterThread(
   monitorMs: number | undefined,
   threadMs: number | undefined,
-): Promise<{ rate: number; requests: number; early: number; warnings: string[] }> {
+): Promise<{ rate: number | null; requests: number; early: number; warnings: string[] }> {
   const { log, warnings } = logger();
   const monitor = createMonitor({
     sampleIntervalMs: 0,

@@ -141,7 +141,7 @@ describe('MetricsCollector snapshot', () => {
         count_4xx: 0,
         count_5xx: 0,
         count_aborted: 0,
-        error_rate_percent: 0,
+        error_rate_percent: null,
         threshold: 5,
       }),
     );

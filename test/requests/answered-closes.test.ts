@@ -65,7 +65,7 @@ describe('answered closes are early closes that do not make a window unanswered'
     expect(errors).toMatchObject({
       status: BEFORE_F10.status,
       reason: BEFORE_F10.reason,
-      error_rate_percent: 0,
+      error_rate_percent: null,
       count_judged: 0,
       count_aborted: MIN * 3,
       count_aborted_early: MIN * 3,
