@@ -79,3 +79,17 @@ export function undeclaredRuleWarning(
     );
   };
 }
+
+/**
+ * The custom metrics enabled rules read, each with the label set its rule selects (health.ts: a gauge a rule cannot
+ * read is unknown; keyed on that set: outside review rtF, F6).
+ */
+export function customReads(
+  rules: readonly MetricRuleConfig[],
+): { name: string; labels?: Readonly<Record<string, string>> }[] {
+  return rules.flatMap((r) =>
+    r.enabled && r.segments[0] === 'custom'
+      ? [{ name: r.segments[1] as string, ...(r.labels ? { labels: r.labels } : {}) }]
+      : [],
+  );
+}

@@ -13,7 +13,7 @@ import {
   checkAlertSystemOptions,
   DEFAULT_HISTORY_READ_LIMIT,
 } from './engine-options.js';
-import { getHealthStatus } from './health.js';
+import { getHealthStatus, type HealthOptions } from './health.js';
 import { type AlertObservation, type ObservationSource, observeSnapshot } from './observations.js';
 import { gone, isPersistedAlert, type PersistedAlert, type RuleExists, revive } from './restored.js';
 import {
@@ -60,8 +60,8 @@ export class AlertSystem {
   private closed = false;
   /** clearRemovedRules()'s check: this monitor's rules (parts.ts). @internal */
   ruleExists: RuleExists | undefined;
-  /** The custom metrics an enabled rule reads: a failing collect() gauge among them is unknown in health. @internal */
-  ruleMetrics: readonly string[] = [];
+  /** The custom metrics (and label sets) enabled rules read: one a rule cannot read is unknown in health. @internal */
+  ruleMetrics: NonNullable<HealthOptions['ruleMetrics']> = [];
   /** The label set a rule selects (`alerts.rules[].labels`), stamped on its alerts (parts.ts). @internal */
   ruleLabels: ((rule: string) => Readonly<Record<string, string>> | undefined) | undefined;
   /** True for a job declared without `expectEvery` (parts.ts): its restored job_stale alert clears. @internal */

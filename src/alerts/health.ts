@@ -33,10 +33,15 @@ export interface HealthOptions {
   /** Error-rate guard shared with the error_rate rule: below it, errors are judged only on the Wilson bound. */
   minRequests?: number;
   /**
-   * Custom metrics an enabled alert rule reads (`custom.<name>`): a gauge among them whose collect() failed is
-   * unknown (component `custom.<name>`), as a failed collector plugin is.
+   * Custom metrics an enabled alert rule reads (`custom.<name>`), each a name or `{ name, labels }` with the label set
+   * the rule selects: a gauge among them the rule cannot read is unknown (component `custom.<name>`), as a failed
+   * collector plugin is: without `labels`, while its collect() fails; with `labels`, while that set has no reading
+   * (gone from the gauge, or its last reading failed: `stale`), whatever the other sets read.
    */
-  ruleMetrics?: readonly string[];
+  ruleMetrics?: readonly (
+    | string
+    | { readonly name: string; readonly labels?: Readonly<Record<string, string>> }
+  )[];
 }
 
 /** The components health reports, in display order. */
@@ -103,7 +108,7 @@ export function componentStatuses(
     plugins[`${PLUGIN_PREFIX}${name}`] = reported(group);
   // A gauge a rule reads whose collect() failed (it shows `error`, value null or stale): the rule cannot judge it, so
   // it is `custom.<name>: unknown` while it fails (listed only then); gauges no rule reads cost nothing.
-  for (const name of failingRuleGauges(s, options.ruleMetrics))
+  for (const name of Object.keys(failingRuleGauges(s, options.ruleMetrics)))
     plugins[`${CUSTOM_PREFIX}${name}`] = 'unknown';
   return {
     // On the measured share, not the rounded display (outside review 33, RT33-2).
@@ -128,14 +133,37 @@ export function shedding(requests: { shedding?: string | null } | undefined): bo
 const PLUGIN_PREFIX = 'plugins.';
 const CUSTOM_PREFIX = 'custom.';
 
-/** The custom gauges of `names` whose last collect() failed (the snapshot's gauge shows an `error`). */
-function failingRuleGauges(s: Partial<MetricsSnapshot>, names: readonly string[] = []): string[] {
+/**
+ * The custom gauges of `reads` a rule cannot read, with why: without labels, its last collect() failed (the snapshot's
+ * gauge shows an `error`); with the rule's label set, that set is not in the gauge's series (gone, never read) or its
+ * last reading failed (`stale`); another set's failure is not the rule's (outside review rtF, F6).
+ */
+function failingRuleGauges(
+  s: Partial<MetricsSnapshot>,
+  reads: HealthOptions['ruleMetrics'] = [],
+): Record<string, string> {
   const custom = s.custom;
-  if (!custom) return [];
-  return names.filter((n) => {
-    const m = Object.hasOwn(custom, n) ? custom[n] : undefined;
-    return m?.type === 'gauge' && typeof m.error === 'string' && m.error !== '';
-  });
+  const out: Record<string, string> = {};
+  if (!custom) return out;
+  for (const read of reads) {
+    const { name, labels } = typeof read === 'string' ? { name: read, labels: undefined } : read;
+    const m = Object.hasOwn(custom, name) ? custom[name] : undefined;
+    if (m?.type !== 'gauge') continue;
+    const error = typeof m.error === 'string' && m.error !== '' ? m.error : undefined;
+    let why: string | undefined;
+    if (labels === undefined) why = error;
+    else {
+      const wanted = Object.entries(labels);
+      const set = m.series.find((x) => wanted.every(([k, v]) => x.labels[k] === v));
+      // The gauge's error when there is one (as without labels), else the set the rule reads has no reading.
+      if (set === undefined) why = error ?? `label set ${JSON.stringify(labels)}: no reading`;
+      else if (set.stale === true)
+        why = error ?? `label set ${JSON.stringify(labels)}: its last reading failed`;
+    }
+    if (why !== undefined && out[name] === undefined) out[name] = why;
+    else if (why !== undefined && !out[name]?.includes(why)) out[name] = `${out[name]}; ${why}`;
+  }
+  return out;
 }
 
 /**
@@ -242,6 +270,8 @@ export function getHealthStatus(
   const components = componentStatuses(snapshot, options);
   const statuses = Object.values(components);
   const reasons = unmeasuredComponents(snapshot, components);
+  for (const [name, why] of Object.entries(failingRuleGauges(snapshot, options.ruleMetrics)))
+    reasons[`${CUSTOM_PREFIX}${name}`] = why;
   const few = unansweredFew(snapshot, components.errors);
   if (few !== undefined) reasons.errors = few;
   const unmeasured = Object.keys(reasons).length;

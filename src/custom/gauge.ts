@@ -52,6 +52,8 @@ export class Gauge {
   derived = false;
   private readonly sets: LabelSets<GaugeCell>;
   private error: string | undefined;
+  /** The sets whose last reading failed, showing their last value (`stale` in the snapshot: health.ts reads it). */
+  private stale = new Set<GaugeCell>();
   /** Calls whose label values could not be read (a getter or toString that throws): ignored, counted. */
   private failed = 0;
   /** What label sets since dropped by a reading had ignored (their `dropped`), still counted. */
@@ -149,7 +151,9 @@ export class Gauge {
       : this.sets.slots.map(({ labels, value: c }) => {
           const v = c.read();
           value += v;
-          return { labels: { ...labels }, value: v };
+          return this.stale.has(c)
+            ? { labels: { ...labels }, value: v, stale: true as const }
+            : { labels: { ...labels }, value: v };
         });
     const out: GaugeSnapshot = {
       type: 'gauge',
@@ -194,6 +198,9 @@ export class Gauge {
    * `error`), as a callback that throws or returns no reading keeps every last value.
    */
   private read(fn: () => GaugeReading): void {
+    // A reading that fails as a whole (a throw, a promise, no reading) keeps every last value: all sets are stale.
+    let partial = false;
+    this.stale = new Set();
     try {
       const r = fn();
       // An async collect(): its reading cannot be waited for in the sample, and its rejection must not go unhandled
@@ -243,8 +250,14 @@ export class Gauge {
         for (const [c, v] of sums) {
           if (spoiled.has(c)) continue;
           if (Number.isFinite(v)) c.reading(v);
-          else overflow = true;
+          else {
+            overflow = true;
+            this.stale.add(c);
+          }
         }
+        // The sets a bad value named keep their last value (one never read is not in the series: nothing to show).
+        for (const c of spoiled) if (c !== undefined) this.stale.add(c);
+        partial = true;
         // The good readings are kept; a skipped one is not silent.
         if (badSeen) throw new Error(`collect() returned a value of ${describe(bad)}, not a finite number`);
         if (overflow) throw new Error('collect() returned values whose sum for one label set is not finite');
@@ -252,9 +265,18 @@ export class Gauge {
         throw new Error(`collect() returned ${describe(r)}, not a finite number`);
       }
       this.error = this.derived ? this.failing?.() : undefined;
+      // A cluster's sum while a live worker fails lacks that worker's share of any set (which sets it holds is not
+      // known from its failure): every set is stale, so a rule on any set is unknown in health, as the gauge was.
+      if (this.error !== undefined) this.staleAll();
     } catch (err) {
       this.error = errorMessage(err);
+      if (!partial) this.staleAll();
     }
+  }
+
+  /** Marks every set stale (a failed reading keeps every last value). */
+  private staleAll(): void {
+    for (const { value: c } of this.sets.slots) this.stale.add(c);
   }
 
   /** Drops the label sets not in `keep` (an unlabelled gauge's one series reads 0 instead). */

@@ -31,6 +31,8 @@ export interface CounterSnapshot {
 export interface GaugeSeries {
   labels: Record<string, string>;
   value: number;
+  /** True when this set's last reading failed and it shows its last value (`error` says why); absent otherwise. */
+  stale?: true;
 }
 
 /** A gauge in a snapshot (`custom.<name>`). */

@@ -3,7 +3,7 @@
 
 import { hostname } from 'node:os';
 import type { Alert, AlertEvent } from '../alerts/alert.js';
-import { checkDeclaredMetric, undeclaredRuleWarning } from '../alerts/custom-rule-check.js';
+import { checkDeclaredMetric, customReads, undeclaredRuleWarning } from '../alerts/custom-rule-check.js';
 import { AlertSystem } from '../alerts/engine.js';
 import { type MetricRuleConfig, metricRuleSource, parseMetricRules } from '../alerts/metric-rules.js';
 import type { AlertObservation } from '../alerts/observations.js';
@@ -161,8 +161,7 @@ export function createParts(
   }
   // A restored alert (store or cluster ledger) whose rule this deploy removed, renamed or disabled is cleared.
   alertSystem.ruleExists = ruleExists(rules, metricRules);
-  const ruleRead = (r: (typeof metricRules)[number]) => r.enabled && r.segments[0] === 'custom';
-  alertSystem.ruleMetrics = metricRules.flatMap((r) => (ruleRead(r) ? [r.segments[1]!] : []));
+  alertSystem.ruleMetrics = customReads(metricRules);
   // A rule's selected label set is among its alerts' labels (silences, channels, Alertmanager; RT37-1).
   const selected = new Map(metricRules.flatMap((r) => (r.labels ? [[r.name, r.labels] as const] : [])));
   alertSystem.ruleLabels = selected.size > 0 ? (rule) => selected.get(rule) : undefined;

@@ -40,10 +40,12 @@ const roundTrip = (w: ReturnType<Reporter['take']>) => decodeReport(JSON.parse(J
 /** Gauges as read: JSON (without a callback's own `error`), Prometheus, and a scrape across the socket. */
 function gaugeView(c: CustomMetrics, names: string[]) {
   const snap = c.snapshot(t.now, true, false);
-  // A callback's `error` is its own process's (the cluster's gauge has none of its own to show).
+  // A callback's `error` is its own process's (the cluster's gauge has none of its own to show), and so is a series'
+  // `stale` (the cluster's sets are all stale while a live worker's collect() fails: asserted apart).
   const json = Object.fromEntries(
     names.map((n) => {
-      const { error: _e, ...rest } = snap[n] as { error?: string };
+      const { error: _e, ...rest } = snap[n] as { error?: string; series?: { stale?: true }[] };
+      if (Array.isArray(rest.series)) rest.series = rest.series.map(({ stale: _s, ...x }) => x);
       return [n, rest];
     }),
   );
@@ -268,6 +270,9 @@ describe('custom metrics across workers', () => {
     round();
     const both = gaugeView(cluster, names).json;
     expect(both.cb_labelled, 'B alone reads').toEqual(gaugeView(b.custom, names).json.cb_labelled);
+    // A's collect() fails: each set's sum may lack A's share, so every set of the cluster's gauge is stale (rtF F6).
+    const raw = cluster.snapshot(t.now, true, false).cb_labelled as { series: { stale?: true }[] };
+    expect(raw.series.map((x) => x.stale)).toEqual([true, true]);
     expect((both.set_labelled as { value: unknown }).value).toBe(4);
     // B is SIGKILLed: no last words, it just leaves the live list.
     live = [a];
