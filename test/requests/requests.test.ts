@@ -261,7 +261,12 @@ describe('RequestStats latency and errors', () => {
     const g = setup().stats.groups();
     expect(g.requests).toEqual({ status: 'healthy', per_second: 0, per_minute: 0, total: 0 });
     // No request: the error rate is not judged (unknown, with the reason), never healthy.
-    expect(g.errors).toMatchObject({ status: 'unknown', count_4xx: 0, count_5xx: 0, error_rate_percent: null });
+    expect(g.errors).toMatchObject({
+      status: 'unknown',
+      count_4xx: 0,
+      count_5xx: 0,
+      error_rate_percent: null,
+    });
     expect(g.errors.reason).toMatch(/fewer than minRequests \(20\)/);
     // Nothing measured: null figures and unknown (README Health), never "healthy, 0 ms".
     expect(g.latency).toMatchObject({
