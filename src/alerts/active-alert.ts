@@ -1,12 +1,24 @@
-// An active alert as the engine keeps it (the public alert, when it was raised and when its present severity began,
-// epoch ms), and its public view. When its severity began is no field of the public alert: it is told beside it
+// An active alert as the engine keeps it (the public alert; when it was raised and when its present severity began,
+// wall-clock epoch ms, persisted; and when it was raised and cleared on the engine's elapsed-time view, in-process
+// only), and its public view. When its severity began is no field of the public alert: it is told beside it
 // (severityStartOf), to the notification router (Alertmanager's startsAt), and handed over with the alert (a cluster
 // takeover's ledger, a restart's store) so that the successor keeps it.
 
 import type { Alert, AlertSeverity } from './alert.js';
 
-/** `severitySince`: when its escalation or de-escalation came (absent: its severity is the one it was raised with). */
-export type ActiveAlert = Alert & { raisedAt: number; severitySince?: number };
+/**
+ * `raisedAt`: the wall-clock raise time (epoch ms; persisted with the alert, shown as `timestamp`). `severitySince`:
+ * the wall-clock time of its escalation or de-escalation (epoch ms, persisted; absent: its severity is the one it was
+ * raised with). `since` and `endedAt`: its raise and clear on the engine's ElapsedView (monotonic elapsed time, never
+ * persisted): its duration_seconds is measured on them, so that a wall clock stepped (NTP, a VM resume) is not counted
+ * as time the alert lasted.
+ */
+export type ActiveAlert = Alert & {
+  raisedAt: number;
+  severitySince?: number;
+  since: number;
+  endedAt?: number;
+};
 
 /** When each public alert's present severity began (epoch ms), for those made by publicAlert or handedOverAlert. */
 const severityStarts = new WeakMap<Alert, number>();
@@ -16,23 +28,29 @@ export function severityStartOf(alert: Alert): number | undefined {
   return severityStarts.get(alert);
 }
 
-/** Escalates (to critical) or de-escalates (to warning) `a` at `now`, with that level and message. */
+/**
+ * Escalates (to critical) or de-escalates (to warning) `a` at the wall-clock time `wall` (epoch ms: severitySince, shown
+ * and persisted; the hold that decided the change is on elapsed time, rule-state.ts), with that level and message.
+ */
 export function changeSeverity(
   a: ActiveAlert,
   change: 'escalated' | 'deescalated',
   obs: { criticalLevel: number; warningLevel: number; message(severity: AlertSeverity): string },
-  now: number,
+  wall: number,
 ): void {
   const severity: AlertSeverity = change === 'escalated' ? 'critical' : 'warning';
   const threshold = severity === 'critical' ? obs.criticalLevel : obs.warningLevel;
-  Object.assign(a, { severity, threshold, message: obs.message(severity), severitySince: now });
+  Object.assign(a, { severity, threshold, message: obs.message(severity), severitySince: wall });
 }
 
-/** The alert without its raise time, its duration_seconds as of `now` (or of its clear). */
-export function publicAlert(alert: ActiveAlert, now: number): Alert {
-  const end = alert.cleared_at === null ? now : Date.parse(alert.cleared_at);
-  const { raisedAt, severitySince, ...rest } = alert;
-  const out = { ...rest, duration_seconds: Math.max(0, Math.round((end - raisedAt) / 1000)) };
+/**
+ * The alert without its raise and severity times (the latter told beside it: severityStartOf), its duration_seconds
+ * the elapsed time from its raise to `elapsedNow` (the engine's ElapsedView now), or to its clear.
+ */
+export function publicAlert(alert: ActiveAlert, elapsedNow: number): Alert {
+  const { raisedAt, severitySince, since, endedAt, ...rest } = alert;
+  const end = endedAt ?? elapsedNow;
+  const out = { ...rest, duration_seconds: Math.max(0, Math.round((end - since) / 1000)) };
   severityStarts.set(out, severitySince ?? raisedAt);
   return out;
 }

@@ -24,8 +24,15 @@ export type AlertSuppressor = (
 export interface AlertSystemOptions {
   /** Per-rule levels, pending time and hysteresis; see AlertRulesOptions (or a config from parseRules). */
   rules?: AlertRulesOptions | AlertRulesConfig;
-  /** @defaultValue Date.now */
+  /** The wall clock: alert timestamps (`timestamp`, `cleared_at`). @defaultValue Date.now */
   clock?: Clock;
+  /**
+   * A monotonic clock (ms): every pending wait (`for`), severity hold, clear hold and duration_seconds is measured on
+   * it, so that a wall clock stepped forward or back (NTP, a VM resume) is no time breached, held or lasted.
+   * @defaultValue performance.now without an injected `clock`; with one and no monotonicClock, the wall clock's
+   * own readings (a step back counted as time standing still)
+   */
+  monotonicClock?: Clock;
   /** History entries kept in memory (each raise, escalation, de-escalation and clear is one). @defaultValue 1000 */
   historyLimit?: number;
   /** Called for every alert event; may be async. A throwing callback is logged, never propagated. */
@@ -39,7 +46,7 @@ export interface AlertSystemOptions {
 export const DEFAULT_HISTORY_LIMIT = 1000;
 export const DEFAULT_HISTORY_READ_LIMIT = 100;
 
-const OPTION_KEYS = ['rules', 'clock', 'historyLimit', 'onAlert', 'webhook', 'logger'];
+const OPTION_KEYS = ['rules', 'clock', 'monotonicClock', 'historyLimit', 'onAlert', 'webhook', 'logger'];
 
 /**
  * Checks AlertSystem options (an object, known keys, each option's type) and returns the history limit;
@@ -62,6 +69,11 @@ export function checkAlertSystemOptions(options: AlertSystemOptions): number {
   }
   if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
     throw invalidOption('sysvitals: `clock` must be an object with a now() method returning milliseconds.');
+  }
+  if (options.monotonicClock !== undefined && typeof options.monotonicClock?.now !== 'function') {
+    throw invalidOption(
+      'sysvitals: `monotonicClock` must be an object with a now() method returning milliseconds.',
+    );
   }
   if (options.onAlert !== undefined && typeof options.onAlert !== 'function') {
     throw invalidOption('sysvitals: `onAlert` must be a function (event) => void.');

@@ -5,6 +5,7 @@ import { consoleLogger, guarded, OutageLog, safeLogger } from '../logger.js';
 import type { Clock, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
 import { type ActiveAlert, changeSeverity, publicAlert } from './active-alert.js';
 import type { Alert, AlertEvent, AlertEventType, AlertRecord } from './alert.js';
+import { AlertClock, type AlertTime } from './alert-clock.js';
 import {
   type AlertListener,
   type AlertRecorder,
@@ -15,8 +16,16 @@ import {
 } from './engine-options.js';
 import { getHealthStatus, type HealthOptions } from './health.js';
 import { type AlertObservation, type ObservationSource, observeSnapshot } from './observations.js';
-import { gone, isPersistedAlert, type PersistedAlert, type RuleExists, revive } from './restored.js';
 import {
+  gone,
+  isPersistedAlert,
+  type PersistedAlert,
+  persisted,
+  type RuleExists,
+  revive,
+} from './restored.js';
+import {
+  clearAlert,
   firingSeverity,
   type RuleState,
   resetTimes,
@@ -42,6 +51,8 @@ export class AlertSystem {
   readonly rules: AlertRulesConfig;
   readonly historyLimit: number;
   private readonly clock: Clock;
+  /** Each reading of the clock with its elapsed time: every wait, hold and duration is on it (alert-clock.ts). */
+  private readonly time: AlertClock;
   private readonly logger: Logger;
   private readonly outage: OutageLog;
   /** The `webhook` option's channel (a cluster aggregator's ledger carries what it did not deliver). @internal */
@@ -74,6 +85,7 @@ export class AlertSystem {
     this.rules = parseRules(options.rules);
     this.historyLimit = limit;
     this.clock = options.clock ?? { now: Date.now };
+    this.time = new AlertClock(options.clock, options.monotonicClock);
     this.logger = safeLogger(options.logger ?? consoleLogger);
     this.outage = new OutageLog(this.logger, () => this.clock.now());
     this.onAlert = options.onAlert;
@@ -90,11 +102,11 @@ export class AlertSystem {
   checkThresholds(snapshot: MetricsSnapshot): Alert[] {
     // A cluster aggregator that lost its role evaluates nothing (its successor does).
     if (this.fence && !this.fence()) return this.getActiveAlerts();
-    const now = this.clock.now();
+    const at = this.time.read();
     const events: Array<[AlertEventType, ActiveAlert]> = [];
     let observations: AlertObservation[] = [];
     try {
-      observations = this.hold.filter(observeSnapshot(snapshot, this.rules, this.sources), now);
+      observations = this.hold.filter(observeSnapshot(snapshot, this.rules, this.sources), at.t);
       this.outage.recovered('alert rules');
     } catch (err) {
       this.outage.failed('alert rules', err);
@@ -103,12 +115,12 @@ export class AlertSystem {
     for (const obs of observations) {
       const id = `${obs.rule}\u0000${obs.key}`;
       observed.add(id);
-      this.step(id, obs, now, events);
+      this.step(id, obs, at, events);
     }
     // A gap in the data restarts pending time: a breach must be seen continuously for `for` ms.
     for (const [id, state] of this.states) if (!observed.has(id)) resetTimes(state);
-    this.clearGone(gone(this.states, snapshot, observed, now, this.jobUnwatched), now, events);
-    this.emit(events, now);
+    this.clearGone(gone(this.states, snapshot, observed, at.t, this.jobUnwatched), at, events);
+    this.emit(events, at.t);
     return this.getActiveAlerts();
   }
 
@@ -119,9 +131,9 @@ export class AlertSystem {
   }
   /** Active alerts, critical first, then longest-running first; duration_seconds as of now. */
   getActiveAlerts(): Alert[] {
-    const now = this.clock.now();
+    const { t } = this.time.read();
     const active: Alert[] = [];
-    for (const state of this.states.values()) if (state.alert) active.push(publicAlert(state.alert, now));
+    for (const state of this.states.values()) if (state.alert) active.push(publicAlert(state.alert, t));
     return active.sort(
       (a, b) =>
         (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1) ||
@@ -137,7 +149,7 @@ export class AlertSystem {
   exportActive(): PersistedAlert[] {
     const out: PersistedAlert[] = [];
     for (const [key, state] of this.states) {
-      if (state.alert) out.push({ key, alert: { ...state.alert } });
+      if (state.alert) out.push({ key, alert: persisted(state.alert) });
     }
     return out;
   }
@@ -150,15 +162,15 @@ export class AlertSystem {
    */
   restoreActive(entries: readonly PersistedAlert[]): number {
     let n = 0;
-    const [now, events] = [this.clock.now(), [] as Array<[AlertEventType, ActiveAlert]>];
+    const [at, events] = [this.time.read(), [] as Array<[AlertEventType, ActiveAlert]>];
     for (const e of Array.isArray(entries) ? entries : []) {
       const own = isPersistedAlert(e) && !this.retired.has(e.alert.id) ? this.states.get(e.key) : null;
       if (own === null || own?.alert?.id === e.alert.id) continue;
-      if (own?.alert) this.clear(own, now, events);
-      this.states.set(e.key, revive(e.alert, this.ruleLabels?.(e.alert.rule), now, this.rules));
+      if (own?.alert) clearAlert(own, at, events);
+      this.states.set(e.key, revive(e.alert, this.ruleLabels?.(e.alert.rule), at, this.rules));
       n++;
     }
-    this.emit(events, now);
+    this.emit(events, at.t);
     return n;
   }
 
@@ -169,15 +181,15 @@ export class AlertSystem {
    */
   clearRemovedRules(exists: RuleExists | undefined = this.ruleExists): number {
     if (!exists || (this.fence && !this.fence())) return 0;
-    const now = this.clock.now();
+    const at = this.time.read();
     const events: Array<[AlertEventType, ActiveAlert]> = [];
     for (const [id, state] of this.states) {
       if (!state.alert || exists(state.alert.rule, id.slice(id.indexOf('\u0000') + 1))) continue;
       this.retired.add(state.alert.id);
-      this.clear(state, now, events);
+      clearAlert(state, at, events);
       this.states.delete(id);
     }
-    this.emit(events, now);
+    this.emit(events, at.t);
     return events.length;
   }
 
@@ -220,7 +232,7 @@ export class AlertSystem {
    * over a window lacking its predecessor's share): no reading for them meanwhile (window-hold.ts). @internal
    */
   holdWindowedRules(ms: number): void {
-    this.hold.start(this.clock.now(), ms);
+    this.hold.start(this.time.read().t, ms);
   }
 
   /** Sets (or with undefined removes) the function that persists each history entry. */
@@ -279,22 +291,19 @@ export class AlertSystem {
     this.close();
   }
 
-  private step(
-    id: string,
-    obs: AlertObservation,
-    now: number,
-    events: Array<[AlertEventType, ActiveAlert]>,
-  ): void {
+  /** `at.wall`: the timestamps shown; `at.t`: the waits and holds (alert-clock.ts). */
+  private step(id: string, obs: AlertObservation, at: AlertTime, events: AlertEvents): void {
+    const t = at.t;
     let state = this.states.get(id);
     if (!state) {
       state = ruleState();
       this.states.set(id, state);
     }
     // A restored alert is not cleared by a rule that has judged nothing in this process yet (RT46-11).
-    if (restoredWaits(state, obs, now)) return;
-    state.warnSince = obs.breachWarning ? (state.warnSince ?? now) : null;
-    state.critSince = obs.breachCritical ? (state.critSince ?? now) : null;
-    const firing = firingSeverity(state, obs, now);
+    if (restoredWaits(state, obs, t)) return;
+    state.warnSince = obs.breachWarning ? (state.warnSince ?? t) : null;
+    state.critSince = obs.breachCritical ? (state.critSince ?? t) : null;
+    const firing = firingSeverity(state, obs, t);
     const alert = state.alert;
     if (!alert) {
       if (!firing) return;
@@ -304,13 +313,14 @@ export class AlertSystem {
         component: obs.component,
         severity: firing,
         message: obs.message(firing),
-        timestamp: new Date(now).toISOString(),
+        timestamp: new Date(at.wall).toISOString(),
         duration_seconds: 0,
         value: round(obs.value),
         threshold: firing === 'critical' ? obs.criticalLevel : obs.warningLevel,
         state: 'active',
         cleared_at: null,
-        raisedAt: now,
+        raisedAt: at.wall,
+        since: t,
       };
       const labels = this.ruleLabels?.(obs.rule);
       if (labels) raised.labels = labels;
@@ -323,37 +333,27 @@ export class AlertSystem {
     // The message follows the value while the alert is active ("not succeeded for 900 s", not the 600 s of
     // when it fired); a clearing reading leaves the last active message, unless it has one of its own.
     // A prediction's clear on hold (its trend not significant at this reading) clears once held (rule-state.ts).
-    const clearing = obs.clear || unsureClear(state, obs, now);
+    const clearing = obs.clear || unsureClear(state, obs, t);
     alert.message = clearing
       ? (obs.clearMessage?.(alert.severity) ?? alert.message)
       : obs.message(alert.severity);
     if (clearing) {
-      this.clear(state, now, events);
+      clearAlert(state, at, events);
       return;
     }
     // A critical alert falls back, and one that fell back escalates again, only after a hold (rule-state.ts).
-    const change = severityChange(state, obs, now);
-    if (change) changeSeverity(alert, change, obs, now);
+    // The hold is on elapsed time (t); the change's time shown and persisted (severitySince) is the wall reading.
+    const change = severityChange(state, obs, t);
+    if (change) changeSeverity(alert, change, obs, at.wall);
     if (change) events.push([change, alert]);
   }
 
-  private clear(state: RuleState, now: number, events: Array<[AlertEventType, ActiveAlert]>): void {
-    const alert = state.alert;
-    resetTimes(state);
-    state.fellBack = false;
-    if (!alert) return;
-    state.alert = null;
-    alert.state = 'cleared';
-    alert.cleared_at = new Date(now).toISOString();
-    events.push(['cleared', alert]);
-  }
-
   /** Clears the states gone() named (a vanished disk, an unwatched restored job), their message saying why. */
-  private clearGone(gone: Map<string, string | null>, now: number, events: AlertEvents): void {
+  private clearGone(gone: Map<string, string | null>, at: AlertTime, events: AlertEvents): void {
     for (const [id, why] of gone) {
       const state = this.states.get(id)!;
       if (why !== null && state.alert) state.alert.message = why;
-      this.clear(state, now, events);
+      clearAlert(state, at, events);
       this.states.delete(id);
     }
   }
@@ -362,9 +362,9 @@ export class AlertSystem {
    * Records and notifies an evaluation's events. The webhook queues them all first: a listener that reads what it
    * owes (a cluster aggregator writing its ledger with the active alerts) finds every event of the evaluation.
    */
-  private emit(events: ReadonlyArray<[AlertEventType, ActiveAlert]>, now: number): void {
+  private emit(events: ReadonlyArray<[AlertEventType, ActiveAlert]>, t: number): void {
     const out = events.map(([type, alert]) => {
-      const snapshot = Object.freeze(publicAlert(alert, now));
+      const snapshot = Object.freeze(publicAlert(alert, t));
       const record: AlertRecord = Object.freeze({
         ...snapshot,
         event: type,

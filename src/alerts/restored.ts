@@ -4,6 +4,7 @@
 
 import type { ActiveAlert } from './active-alert.js';
 import type { Alert } from './alert.js';
+import type { AlertTime } from './alert-clock.js';
 import type { MetricRuleConfig } from './metric-rules.js';
 import { type RuleState, ruleState } from './rule-state.js';
 import type { AlertRulesConfig } from './rules.js';
@@ -92,18 +93,38 @@ export function gone(
 
 /**
  * A saved alert's rule state: the alert active again, with its rule's label set as this deploy selects it (one saved
- * before RT37-1 had none), held until a judged reading (restoredHoldMs).
+ * before RT37-1 had none), held until a judged reading (restoredHoldMs), its times on the elapsed view of `at`.
  */
 export function revive(
   saved: PersistedAlert['alert'],
   labels: Readonly<Record<string, string>> | undefined,
-  now: number,
+  at: AlertTime,
   rules: AlertRulesConfig,
 ): RuleState {
-  const alert = { ...saved, state: 'active', cleared_at: null } as ActiveAlert;
+  // Its raise on this process's elapsed view: the wall time since its saved raise (all a restart can know), then
+  // elapsed time in-process. `since`/`endedAt` a store or ledger may hold are not this process's: replaced.
+  const {
+    since: _since,
+    endedAt: _endedAt,
+    ...kept
+  } = saved as PersistedAlert['alert'] & {
+    since?: unknown;
+    endedAt?: unknown;
+  };
+  const since = saved.raisedAt + (at.t - at.wall);
+  const alert = { ...kept, since, state: 'active', cleared_at: null } as ActiveAlert;
   if (labels) alert.labels = labels;
   // When its severity began (kept across the hand-over), only a number the successor can trust.
   if (!(typeof alert.severitySince === 'number' && Number.isFinite(alert.severitySince)))
     delete alert.severitySince;
-  return ruleState(alert, now + restoredHoldMs(rules));
+  return ruleState(alert, at.t + restoredHoldMs(rules));
+}
+
+/**
+ * An active alert as saved (store, ledger): its wall-clock raise time and when its severity began, not this process's
+ * elapsed-view times.
+ */
+export function persisted(alert: ActiveAlert): PersistedAlert['alert'] {
+  const { since: _since, endedAt: _endedAt, ...kept } = alert;
+  return kept;
 }

@@ -29,14 +29,19 @@
 // its held clear, and falls back only at a reading that forecasts warning once the hold is over.
 
 import type { ActiveAlert } from './active-alert.js';
-import type { AlertSeverity } from './alert.js';
+import type { AlertEventType, AlertSeverity } from './alert.js';
+import type { AlertTime } from './alert-clock.js';
 import type { AlertObservation } from './observations.js';
 
-/** Per rule and key (a disk mount; '' for the others): how long each level has been breached, and the alert. */
+/**
+ * Per rule and key (a disk mount; '' for the others): how long each level has been breached, and the alert. Every
+ * time here is on the engine's ElapsedView (monotonic elapsed time), not the wall clock: a wall clock stepped
+ * forward is no time breached or held, one stepped back takes none back.
+ */
 export interface RuleState {
   warnSince: number | null;
   critSince: number | null;
-  /** Since when an active critical alert's readings have been under its de-escalation level (epoch ms). */
+  /** Since when an active critical alert's readings have been under its de-escalation level (elapsed view). */
   fallSince: number | null;
   /** Since when an active alert's readings would clear only on a hold (`clearOnHold`: a trend not significant). */
   unsureSince: number | null;
@@ -44,7 +49,7 @@ export interface RuleState {
   fellBack: boolean;
   alert: ActiveAlert | null;
   /**
-   * A restored alert (a restart, a takeover) not yet judged by this process: until this time (epoch ms) a reading
+   * A restored alert (a restart, a takeover) not yet judged by this process: until this time (elapsed view) a reading
    * that judges nothing (`unjudged`) leaves it as it is (outside review 46, RT46-11). Absent once judged.
    */
   restoredUntil?: number;
@@ -58,8 +63,8 @@ export function ruleState(alert: ActiveAlert | null = null, restoredUntil?: numb
   return {
     ...(restoredUntil === undefined ? {} : { restoredUntil }),
     // Breached since it was raised (its level at least): a continued breach keeps it, no new pending.
-    warnSince: alert ? alert.raisedAt : null,
-    critSince: alert?.severity === 'critical' ? alert.raisedAt : null,
+    warnSince: alert ? alert.since : null,
+    critSince: alert?.severity === 'critical' ? alert.since : null,
     fallSince: null,
     unsureSince: null,
     fellBack: false,
@@ -78,6 +83,26 @@ export function restoredWaits(state: RuleState, obs: AlertObservation, now: numb
   if (obs.unjudged === true && now < state.restoredUntil) return true;
   state.restoredUntil = undefined;
   return false;
+}
+
+/**
+ * Clears the state's alert, if any (a `cleared` event in `events`): cleared_at the wall time, its duration ending at
+ * the elapsed time (alert-clock.ts). Pending and hold times start again either way.
+ */
+export function clearAlert(
+  state: RuleState,
+  at: AlertTime,
+  events: Array<[AlertEventType, ActiveAlert]>,
+): void {
+  const alert = state.alert;
+  resetTimes(state);
+  state.fellBack = false;
+  if (!alert) return;
+  state.alert = null;
+  alert.state = 'cleared';
+  alert.cleared_at = new Date(at.wall).toISOString();
+  alert.endedAt = at.t;
+  events.push(['cleared', alert]);
 }
 
 /** No reading (a gap, a clear): pending and hold times start again. */

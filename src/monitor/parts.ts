@@ -114,6 +114,8 @@ export function createParts(
 ): MonitorParts {
   pinTickShape();
   const clustered = ctx.clustered;
+  // Elapsed time: the monotonic clock, else performance.now (an injected wall clock alone is its own).
+  const monotonic = options.monotonicClock ?? (options.clock === undefined ? MONOTONIC : undefined);
   // `alerts.rules` (rules on any metric) is an array beside the built-in rules' object.
   // Only a missing `alerts` means the defaults: `null` is refused as AlertSystem's `rules: null` is (no "alerts off").
   const alerts: unknown = options.alerts === undefined ? {} : options.alerts;
@@ -142,6 +144,7 @@ export function createParts(
   const alertSystem = new AlertSystem({
     rules,
     clock: owner.clock,
+    monotonicClock: monotonic, // every pending wait, hold and duration (rtF F4)
     logger: owner.logger,
     historyLimit: options.alertHistoryLimit,
     // In cluster mode alerts are delivered once, by the cluster's monitor.
@@ -206,10 +209,7 @@ export function createParts(
   // Queries in flight past the critical level count in the query window at their age (a hung database reads slow).
   queries.inFlightMinMs = rules.db_query_p95.critical;
   // Staleness on the monotonic clock: a wall clock stepped forward is no time without a success (outside review A, t30).
-  const jobs = new JobStats(
-    { ...(options.jobs ?? {}), clock: owner.clock },
-    options.monotonicClock ?? (options.clock === undefined ? MONOTONIC : undefined),
-  );
+  const jobs = new JobStats({ ...(options.jobs ?? {}), clock: owner.clock }, monotonic);
   // A restored job_stale alert of a job declared without expectEvery clears at once (RT48-1).
   alertSystem.jobUnwatched = (name) => jobs.rows().some((r) => r.name === name && r.expect_every_ms === null);
   const unusedStore = clustered && options.store ? options.store : null;
@@ -279,7 +279,7 @@ export function createParts(
     logger: owner.logger,
     clock: requests.config.clock,
     // The liveness check's durations: monotonic, as the history's coverage (an injected wall clock alone is its own).
-    durationClock: options.monotonicClock ?? (options.clock === undefined ? MONOTONIC : undefined),
+    durationClock: monotonic,
     waitForSample: options.sampleIntervalMs !== 0,
     dependencyStatus: (name) =>
       (ctx.latest() as unknown as Record<string, { status?: ComponentStatus } | undefined> | undefined)?.[
@@ -335,7 +335,7 @@ export function createParts(
     ...parts,
     // How long each bucket was recorded: monotonic (a wall clock's forward step is not recorded time); an injected
     // wall clock alone is its own (tests step it as they like).
-    coverageClock: options.monotonicClock ?? (options.clock === undefined ? MONOTONIC : undefined),
+    coverageClock: monotonic,
     ...(carry ? { notificationState: { notifications, alertSystem, heldElsewhere: held } } : {}),
   });
   history.watch.heldElsewhere = held;

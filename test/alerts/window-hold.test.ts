@@ -157,12 +157,18 @@ describe('the bounded hold of windowed level rules after a cluster takeover (F8)
     expect(at(HOLD + 10_000, breached)).toContain('error_rate:critical');
   });
 
-  it('never longer than its length on the clock: a clock stepped back before the takeover ends it', () => {
+  it('its length in elapsed time: a clock stepped back neither ends nor lengthens it (rtF F4)', () => {
+    // Before rtF F4 a step back ended the hold at once (its times were wall readings). The engine now measures it
+    // on elapsed time: with no monotonic clock injected, a step back is time standing still (ElapsedView), so the
+    // hold lasts HOLD ms of the clock's advance after the step, not HOLD plus the step, and not zero.
     const { at, system } = setup();
     expect(at(60_000, healthy, [])).toEqual([]);
     system.holdWindowedRules(HOLD);
     expect(at(61_000, breached)).toEqual([]);
-    expect(at(59_000, breached)).toEqual(ALL_RAISED);
+    // Stepped back 2 s: 1 s of the hold elapsed so far, whatever the wall says.
+    expect(at(59_000, breached)).toEqual([]);
+    expect(at(59_000 + HOLD - 1_000 - 1, breached)).toEqual([]);
+    expect(at(59_000 + HOLD - 1_000, breached)).toEqual(ALL_RAISED);
   });
 
   it('without a takeover nothing is held, marker or not', () => {
