@@ -1,6 +1,7 @@
 // What a notification router hands to its successor (a new cluster aggregator, through the ledger): which firing notifications each channel's receiver accepted, and the resolved notices decided but not yet accepted.
 
 import type { Alert } from '../alerts/alert.js';
+import type { AlertTime } from '../alerts/alert-clock.js';
 import type { ChannelConfig } from './channel-config.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import type { Notification, NotifiedAlert } from './types.js';
@@ -9,13 +10,13 @@ import type { Notification, NotifiedAlert } from './types.js';
 export interface Channel {
   readonly config: ChannelConfig;
   readonly queue: DeliveryQueue;
-  /** Per alert id: when it was last sent (queued) to this channel, and at which severity. */
+  /** Per alert id: when it was last sent (queued) to this channel (the router's elapsed time), and at which severity. */
   readonly sent: Map<string, { at: number; severity: string }>;
   /** Per firing alert id: the last firing notification the receiver accepted (not only queued). */
   readonly delivered: Map<string, { at: number; severity: string }>;
 }
 
-/** Alerts waiting out the group wait together. */
+/** Alerts waiting out the group wait together, since `openedAt` (the router's elapsed time, alert-clock.ts). */
 export interface Group<T> {
   openedAt: number;
   items: Map<string, T>;
@@ -47,10 +48,11 @@ export interface PendingNotifications {
   queued: Array<{ channel: string; notification: Notification }>;
 }
 
-/** What the router has pending (see PendingNotifications). */
+/** What the router has pending (see PendingNotifications), its group's opening as wall time as of `at`. */
 export function exportPending(
   channels: readonly Channel[],
   resolving: Group<NotifiedAlert> | null,
+  at: AlertTime,
 ): PendingNotifications {
   const queued: PendingNotifications['queued'] = [];
   for (const channel of channels) {
@@ -63,22 +65,23 @@ export function exportPending(
     alert,
     channels: channels.filter((c) => c.sent.has(alert.id)).map((c) => c.config.name),
   }));
-  return { resolving: { openedAt: resolving.openedAt, alerts }, queued };
+  return { resolving: { openedAt: resolving.openedAt - (at.t - at.wall), alerts }, queued };
 }
 
 /**
  * Takes over a predecessor's pending resolved notices: queued ones go to their channel's queue as they
  * were made; those in their group wait join this router's resolved group (from when the predecessor
  * opened it), owed to the channels that were told of the alert. Malformed entries are skipped.
- * Returns the resolved group to keep.
+ * Returns the resolved group to keep. The saved times are wall times: mapped onto the elapsed view of `at`.
  */
 export function restorePending(
   channels: readonly Channel[],
   firing: ReadonlyMap<string, unknown>,
   resolving: Group<NotifiedAlert> | null,
   pending: PendingNotifications | undefined,
-  now: number,
+  at: AlertTime,
 ): Group<NotifiedAlert> | null {
+  const [now, shift] = [at.wall, at.t - at.wall];
   const byName = new Map(channels.map((c) => [c.config.name, c]));
   for (const q of Array.isArray(pending?.queued) ? pending.queued : []) {
     const n = q?.notification;
@@ -90,11 +93,11 @@ export function restorePending(
   for (const { alert, channels: told } of held.alerts) {
     if (typeof alert?.id !== 'string' || firing.has(alert.id) || !Array.isArray(told)) continue;
     group ??= {
-      openedAt: Number.isFinite(held.openedAt) ? Math.min(held.openedAt, now) : now,
+      openedAt: (Number.isFinite(held.openedAt) ? Math.min(held.openedAt, now) : now) + shift,
       items: new Map(),
     };
     group.items.set(alert.id, alert);
-    for (const name of told) byName.get(name)?.sent.set(alert.id, { at: now, severity: alert.severity });
+    for (const name of told) byName.get(name)?.sent.set(alert.id, { at: at.t, severity: alert.severity });
   }
   return group;
 }
@@ -102,7 +105,8 @@ export function restorePending(
 /**
  * Adopts the alerts a predecessor had firing with what each channel's receiver had accepted of them
  * (records them in `firing` and the channels' `sent` and `delivered`). Returns the ids of the alerts
- * some channel never got at their severity, and since when they wait (the earliest raise).
+ * some channel never got at their severity, and since when they wait (the earliest raise). The saved times
+ * (deliveries, raises) are wall times: mapped onto the elapsed view of `at` (sent times, the group's opening).
  */
 export function restoreFiring(
   channels: readonly Channel[],
@@ -111,8 +115,9 @@ export function restoreFiring(
   deliveries: readonly AlertDelivery[],
   label: (alert: Alert) => NotifiedAlert,
   takes: (config: ChannelConfig, alert: NotifiedAlert) => boolean,
-  now: number,
+  at: AlertTime,
 ): { due: string[]; openedAt: number } {
+  const [now, shift] = [at.wall, at.t - at.wall];
   const due: string[] = [];
   let openedAt = now;
   for (const raw of alerts) {
@@ -124,8 +129,8 @@ export function restoreFiring(
       const d = deliveries.find((x) => x?.channel === channel.config.name && x.alert === alert.id);
       if (d && typeof d.severity === 'string' && Number.isFinite(d.at)) {
         const record = { at: Math.min(d.at, now), severity: d.severity };
-        channel.sent.set(alert.id, record);
-        channel.delivered.set(alert.id, { ...record });
+        channel.sent.set(alert.id, { ...record, at: record.at + shift });
+        channel.delivered.set(alert.id, record);
       }
       if (takes(channel.config, alert) && channel.sent.get(alert.id)?.severity !== alert.severity)
         undelivered = true;
@@ -135,5 +140,5 @@ export function restoreFiring(
     const raisedAt = Date.parse(alert.timestamp);
     if (Number.isFinite(raisedAt)) openedAt = Math.min(openedAt, raisedAt);
   }
-  return { due, openedAt };
+  return { due, openedAt: openedAt + shift };
 }

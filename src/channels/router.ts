@@ -1,6 +1,7 @@
 // NotificationRouter: decides when and where an alert is sent (grouping, repeat, resolved, inhibition, silences, maintenance).
 
 import type { Alert, AlertEvent } from '../alerts/alert.js';
+import { AlertClock, type AlertTime } from '../alerts/alert-clock.js';
 import { withSelectedLabels } from '../alerts/selected-labels.js';
 import { nodeCrypto } from '../builtins.js';
 import { consoleLogger, guarded, OutageLog, safeLogger } from '../logger.js';
@@ -39,8 +40,13 @@ export interface NotificationRouterOptions {
   routing?: unknown;
   /** `MaintenanceWindowOptions[]`, checked at setup. */
   maintenance?: unknown;
-  /** @defaultValue Date.now */
+  /** The wall clock: notification timestamps, silences and maintenance windows. @defaultValue Date.now */
   clock?: Clock;
+  /**
+   * Times the group wait and repeat intervals (Alertmanager's re-sends too): a wall clock step repeats nothing at once,
+   * holds nothing back. @defaultValue performance.now without an injected `clock`; with one alone, its own readings
+   */
+  monotonicClock?: Clock;
   logger?: Logger;
   /** The host named in messages. */
   host: string;
@@ -77,6 +83,8 @@ export class NotificationRouter {
   readonly maintenance: readonly MaintenanceWindow[];
   private readonly channels: Channel[];
   private readonly clock: Clock;
+  /** The clock's readings with their elapsed time (group waits, repeats: alert-clock.ts). */
+  private readonly time: AlertClock;
   private readonly host: string;
   private readonly instance: string;
   private readonly firing = new Map<string, NotifiedAlert>();
@@ -92,6 +100,7 @@ export class NotificationRouter {
 
   constructor(options: NotificationRouterOptions) {
     this.clock = options.clock ?? { now: Date.now };
+    this.time = new AlertClock(options.clock, options.monotonicClock);
     this.inhibitScope = options.inhibitScope ?? ((a) => a.component);
     const logger = safeLogger(options.logger ?? consoleLogger);
     this.config = parseRouting(options.routing);
@@ -138,18 +147,18 @@ export class NotificationRouter {
   /** Takes one alert event from the engine. Never throws, never blocks. */
   notify(event: AlertEvent): void {
     if (this.closing || this.channels.length === 0 || this.fenced()) return;
-    const now = this.clock.now();
+    const { wall, t } = this.time.read();
     const alert = this.label(event.alert);
-    trackSeveritySince(this.severityAt, event, alert, now);
+    trackSeveritySince(this.severityAt, event, alert, wall);
     if (event.type === 'cleared') {
       this.firing.delete(alert.id);
       this.pendingFiring?.items.delete(alert.id);
-      this.pendingResolved ??= { openedAt: now, items: new Map() };
+      this.pendingResolved ??= { openedAt: t, items: new Map() };
       this.pendingResolved.items.set(alert.id, alert);
     } else {
       this.firing.set(alert.id, alert);
       if (event.type !== 'deescalated') {
-        this.pendingFiring ??= { openedAt: now, items: new Map() };
+        this.pendingFiring ??= { openedAt: t, items: new Map() };
         this.pendingFiring.items.set(alert.id, true);
       }
     }
@@ -161,17 +170,17 @@ export class NotificationRouter {
   /** Sends what is due: groups whose window has passed, repeats, alerts no longer held back. */
   tick(): void {
     if (this.closing || this.fenced()) return;
-    const now = this.clock.now();
-    this.flushDue(now, false);
+    const at = this.time.read();
+    this.flushDue(at, false);
     if (this.firing.size === 0) return;
     const active = [...this.firing.values()];
-    const held = new Set(active.filter((a) => this.suppression(a, active, now)).map((a) => a.id));
+    const held = new Set(active.filter((a) => this.suppression(a, active, at.wall)).map((a) => a.id));
     for (const channel of this.channels) {
       const pending = (id: string) => this.pendingFiring?.items.has(id) === true;
-      const { fresh, repeats, below } = sortForChannel(channel, active, held, pending, now);
-      if (fresh.length > 0) this.send(channel, fresh, 'firing', false, now);
-      if (repeats.length > 0) this.send(channel, repeats, 'firing', true, now);
-      if (below.length > 0 && channel.config.sendResolved) this.send(channel, below, 'resolved', false, now);
+      const { fresh, repeats, below } = sortForChannel(channel, active, held, pending, at.t);
+      if (fresh.length > 0) this.send(channel, fresh, 'firing', false, at);
+      if (repeats.length > 0) this.send(channel, repeats, 'firing', true, at);
+      if (below.length > 0 && channel.config.sendResolved) this.send(channel, below, 'resolved', false, at);
     }
   }
 
@@ -222,17 +231,9 @@ export class NotificationRouter {
   restore(alerts: readonly Alert[], deliveries: readonly AlertDelivery[] = []): void {
     if (this.closing || this.channels.length === 0) return;
     const label = (a: Alert) => this.label(a);
-    const now = this.clock.now();
+    const at = this.time.read();
     const adopted = alerts.filter((a) => !this.firing.has(a.id));
-    const { due, openedAt } = restoreFiring(
-      this.channels,
-      this.firing,
-      alerts,
-      deliveries,
-      label,
-      takes,
-      now,
-    );
+    const { due, openedAt } = restoreFiring(this.channels, this.firing, alerts, deliveries, label, takes, at);
     // Their severity's start as the predecessor's engine had it (an escalation's, not the raise: Alertmanager's startsAt).
     for (const raw of adopted) {
       const alert = this.firing.get(raw.id);
@@ -246,7 +247,7 @@ export class NotificationRouter {
 
   /** The resolved notices no receiver accepted yet (a cluster aggregator writes them to its ledger). @internal */
   exportPending(): PendingNotifications {
-    return exportPending(this.channels, this.pendingResolved);
+    return exportPending(this.channels, this.pendingResolved, this.time.read());
   }
 
   /**
@@ -255,8 +256,8 @@ export class NotificationRouter {
    */
   restorePending(pending: PendingNotifications | undefined): void {
     if (this.closing || this.channels.length === 0) return;
-    const now = this.clock.now();
-    this.pendingResolved = restorePending(this.channels, this.firing, this.pendingResolved, pending, now);
+    const at = this.time.read();
+    this.pendingResolved = restorePending(this.channels, this.firing, this.pendingResolved, pending, at);
     this.tick();
   }
 
@@ -280,29 +281,30 @@ export class NotificationRouter {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.timer);
-      if (!this.fenced()) this.flushDue(this.clock.now(), true);
+      if (!this.fenced()) this.flushDue(this.time.read(), true);
       await Promise.all(this.channels.map((c) => c.queue.close(this.config.closeTimeoutMs)));
     })();
     return this.closing;
   }
 
-  private flushDue(now: number, force: boolean): void {
+  /** `at.t` times the group wait; `at.wall` is the silences', maintenance's and timestamps' time. */
+  private flushDue(at: AlertTime, force: boolean): void {
     const wait = this.config.groupWaitMs;
     const firing = this.pendingFiring;
-    if (firing && (force || now - firing.openedAt >= wait)) {
+    if (firing && (force || at.t - firing.openedAt >= wait)) {
       this.pendingFiring = null;
       const alerts = [...firing.items.keys()].flatMap((id) => this.firing.get(id) ?? []);
       const active = [...this.firing.values()];
-      const sendable = alerts.filter((a) => !this.suppression(a, active, now));
+      const sendable = alerts.filter((a) => !this.suppression(a, active, at.wall));
       for (const channel of this.channels) {
         const list = sendable.filter(
           (a) => takes(channel.config, a) && channel.sent.get(a.id)?.severity !== a.severity,
         );
-        if (list.length > 0) this.send(channel, list, 'firing', false, now);
+        if (list.length > 0) this.send(channel, list, 'firing', false, at);
       }
     }
     const resolved = this.pendingResolved;
-    if (resolved && (force || now - resolved.openedAt >= wait)) {
+    if (resolved && (force || at.t - resolved.openedAt >= wait)) {
       this.pendingResolved = null;
       // Resolved notices go to channels that were told about the alert, silenced or not since, so
       // that a ticket opened by the firing notice (PagerDuty, Alertmanager) is closed.
@@ -310,7 +312,7 @@ export class NotificationRouter {
         const list = [...resolved.items.values()].filter((a) => channel.sent.has(a.id));
         for (const a of list) channel.sent.delete(a.id);
         for (const a of resolved.items.values()) channel.delivered.delete(a.id);
-        if (list.length > 0 && channel.config.sendResolved) this.send(channel, list, 'resolved', false, now);
+        if (list.length > 0 && channel.config.sendResolved) this.send(channel, list, 'resolved', false, at);
       }
     }
   }
@@ -320,10 +322,10 @@ export class NotificationRouter {
     alerts: NotifiedAlert[],
     status: Notification['status'],
     repeat: boolean,
-    now: number,
+    at: AlertTime,
   ): void {
     if (status === 'firing')
-      for (const a of alerts) channel.sent.set(a.id, { at: now, severity: a.severity });
+      for (const a of alerts) channel.sent.set(a.id, { at: at.t, severity: a.severity });
     const ids = alerts.map((a) => a.id).sort();
     channel.queue.push({
       status,
@@ -333,7 +335,7 @@ export class NotificationRouter {
       host: this.host,
       instance: this.instance,
       dashboard_url: this.config.dashboardUrl,
-      timestamp: new Date(now).toISOString(),
+      timestamp: new Date(at.wall).toISOString(),
     });
   }
 

@@ -114,7 +114,6 @@ export function createParts(
 ): MonitorParts {
   pinTickShape();
   const clustered = ctx.clustered;
-  // Elapsed time: the monotonic clock, else performance.now (an injected wall clock alone is its own).
   const monotonic = options.monotonicClock ?? (options.clock === undefined ? MONOTONIC : undefined);
   // `alerts.rules` (rules on any metric) is an array beside the built-in rules' object.
   // Only a missing `alerts` means the defaults: `null` is refused as AlertSystem's `rules: null` is (no "alerts off").
@@ -144,7 +143,7 @@ export function createParts(
   const alertSystem = new AlertSystem({
     rules,
     clock: owner.clock,
-    monotonicClock: monotonic, // every pending wait, hold and duration (rtF F4)
+    monotonicClock: monotonic, // every pending wait, hold and duration (rtF F4; else performance.now)
     logger: owner.logger,
     historyLimit: options.alertHistoryLimit,
     // In cluster mode alerts are delivered once, by the cluster's monitor.
@@ -182,6 +181,7 @@ export function createParts(
     routing: clustered ? undefined : options.routing,
     maintenance: options.maintenance,
     clock: owner.clock,
+    monotonicClock: monotonic, // the group wait and repeats (rtF F4)
     logger: owner.logger,
     host: hostname(),
     instance: owner.instanceId,
