@@ -24,14 +24,9 @@ export type AlertSuppressor = (
 export interface AlertSystemOptions {
   /** Per-rule levels, pending time and hysteresis; see AlertRulesOptions (or a config from parseRules). */
   rules?: AlertRulesOptions | AlertRulesConfig;
-  /** The wall clock: alert timestamps (`timestamp`, `cleared_at`). @defaultValue Date.now */
+  /** @defaultValue Date.now */
   clock?: Clock;
-  /**
-   * A monotonic clock (ms): every pending wait (`for`), severity hold, clear hold and duration_seconds is measured on
-   * it, so that a wall clock stepped forward or back (NTP, a VM resume) is no time breached, held or lasted.
-   * @defaultValue performance.now without an injected `clock`; with one and no monotonicClock, the wall clock's
-   * own readings (a step back counted as time standing still)
-   */
+  /** Times `for`, the holds and duration_seconds. @defaultValue performance.now (with a `clock` alone: that clock) */
   monotonicClock?: Clock;
   /** History entries kept in memory (each raise, escalation, de-escalation and clear is one). @defaultValue 1000 */
   historyLimit?: number;
@@ -67,13 +62,12 @@ export function checkAlertSystemOptions(options: AlertSystemOptions): number {
   if (!Number.isInteger(limit) || limit < 1) {
     throw invalidOption(`sysvitals: \`historyLimit\` must be an integer ≥ 1, got ${String(limit)}.`);
   }
-  if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
-    throw invalidOption('sysvitals: `clock` must be an object with a now() method returning milliseconds.');
-  }
-  if (options.monotonicClock !== undefined && typeof options.monotonicClock?.now !== 'function') {
-    throw invalidOption(
-      'sysvitals: `monotonicClock` must be an object with a now() method returning milliseconds.',
-    );
+  for (const key of ['clock', 'monotonicClock'] as const) {
+    if (options[key] !== undefined && typeof options[key]?.now !== 'function') {
+      throw invalidOption(
+        `sysvitals: \`${key}\` must be an object with a now() method returning milliseconds.`,
+      );
+    }
   }
   if (options.onAlert !== undefined && typeof options.onAlert !== 'function') {
     throw invalidOption('sysvitals: `onAlert` must be a function (event) => void.');

@@ -51,7 +51,7 @@ export class AlertSystem {
   readonly rules: AlertRulesConfig;
   readonly historyLimit: number;
   private readonly clock: Clock;
-  /** Each reading of the clock with its elapsed time: every wait, hold and duration is on it (alert-clock.ts). */
+  // Each reading of the clock with its elapsed time: every wait, hold and duration is on it (alert-clock.ts).
   private readonly time: AlertClock;
   private readonly logger: Logger;
   private readonly outage: OutageLog;
@@ -291,7 +291,7 @@ export class AlertSystem {
     this.close();
   }
 
-  /** `at.wall`: the timestamps shown; `at.t`: the waits and holds (alert-clock.ts). */
+  // `at.wall`: the timestamps shown; `at.t`: the waits and holds (alert-clock.ts).
   private step(id: string, obs: AlertObservation, at: AlertTime, events: AlertEvents): void {
     const t = at.t;
     let state = this.states.get(id);

@@ -40,12 +40,9 @@ export interface NotificationRouterOptions {
   routing?: unknown;
   /** `MaintenanceWindowOptions[]`, checked at setup. */
   maintenance?: unknown;
-  /** The wall clock: notification timestamps, silences and maintenance windows. @defaultValue Date.now */
+  /** @defaultValue Date.now */
   clock?: Clock;
-  /**
-   * Times the group wait and repeat intervals (Alertmanager's re-sends too): a wall clock step repeats nothing at once,
-   * holds nothing back. @defaultValue performance.now without an injected `clock`; with one alone, its own readings
-   */
+  /** Times the group wait and repeats. @defaultValue performance.now (with a `clock` alone: that clock) */
   monotonicClock?: Clock;
   logger?: Logger;
   /** The host named in messages. */
@@ -83,7 +80,7 @@ export class NotificationRouter {
   readonly maintenance: readonly MaintenanceWindow[];
   private readonly channels: Channel[];
   private readonly clock: Clock;
-  /** The clock's readings with their elapsed time (group waits, repeats: alert-clock.ts). */
+  // The clock's readings with their elapsed time (group waits, repeats: alert-clock.ts).
   private readonly time: AlertClock;
   private readonly host: string;
   private readonly instance: string;
@@ -287,7 +284,7 @@ export class NotificationRouter {
     return this.closing;
   }
 
-  /** `at.t` times the group wait; `at.wall` is the silences', maintenance's and timestamps' time. */
+  // `at.t` times the group wait; `at.wall` is the silences', maintenance's and timestamps' time.
   private flushDue(at: AlertTime, force: boolean): void {
     const wait = this.config.groupWaitMs;
     const firing = this.pendingFiring;
