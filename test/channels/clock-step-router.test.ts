@@ -10,6 +10,8 @@ import type { Alert } from '../../src/alerts/alert.js';
 import { NotificationRouter } from '../../src/channels/router.js';
 import type { Notification } from '../../src/channels/types.js';
 import { silentLogger } from '../../src/logger.js';
+import { createMonitor } from '../../src/monitor.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 import { alert, event } from './alerts.js';
 import { startReceiver } from './receiver.js';
 
@@ -113,4 +115,44 @@ describe('the router times group waits and repeats on monotonic time (rtF F4)', 
       expect(repeatAt).toBe(HOUR - 10 * MIN);
     });
   }
+
+  it('the monitor passes its monotonicClock to the router: a +2 h step repeats nothing early', async () => {
+    const rx = await startReceiver();
+    cleanups.push(() => rx.close());
+    const c = { wall: T0, mono: 1_000, depth: 5000 };
+    const off = { enabled: false };
+    const m = createMonitor({
+      ...NO_HOST_FILES,
+      logger: silentLogger,
+      sampleIntervalMs: 0,
+      clock: { now: () => c.wall },
+      monotonicClock: () => c.mono,
+      channels: [{ type: 'webhook', url: `${rx.origin}/hook`, retries: 0 }],
+      routing: { groupWaitMs: 0, repeatIntervalMs: HOUR },
+      alerts: {
+        cpu: off,
+        memory: off,
+        disk: off,
+        disk_full_in: off,
+        memory_leak: off,
+        event_loop_delay: off,
+        rules: [{ name: 'backlog', metric: 'custom.queue_depth', warning: 1000 }],
+      },
+    });
+    cleanups.push(() => m.close());
+    m.gauge('queue_depth', { help: 'q', collect: () => c.depth });
+    const sent = async () => {
+      m.notifications.tick();
+      await m.notifications.idle();
+      return rx.received.map((r) => (r.json as Notification).repeat);
+    };
+    await m.sample();
+    expect(await sent()).toEqual([false]);
+    c.wall += 2 * HOUR;
+    c.mono += 59 * MIN;
+    expect(await sent()).toEqual([false]);
+    c.wall += MIN;
+    c.mono += MIN;
+    expect(await sent()).toEqual([false, true]);
+  });
 });
