@@ -1,11 +1,13 @@
 // Outside review rtF, F4: the engine's other elapsed-time decisions, on an AlertSystem with an injected wall clock and
 // monotonic clock, the wall clock stepped forward and back (NTP, a VM resume): a prediction's clear on hold
 // (`clearHoldMs`), a restored alert's wait for a judged reading (RT46-11), the windowed rules' hold after a takeover
-// (window-hold.ts), and a restored alert's duration_seconds. Each counted wall time: a +20 min step ended a 15 min
-// wait at once, a −10 min step kept a 45 s hold from starting. Oracle: the injected monotonic clock's elapsed time
-// against the stated wait (the first evaluation at which it has passed); timestamps from the injected wall clock.
+// (window-hold.ts), a restored alert's duration_seconds, and the severity hold (its change's time, severitySince,
+// stays a wall timestamp: persisted for a takeover). Each counted wall time: a +20 min step ended a 15 min wait at
+// once, a −10 min step kept a 45 s hold from starting. Oracle: the injected monotonic clock's elapsed time against the
+// stated wait (the first evaluation at which it has passed); timestamps from the injected wall clock.
 
 import { describe, expect, it } from 'vitest';
+import { severityStartOf } from '../../src/alerts/active-alert.js';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import type { AlertObservation } from '../../src/alerts/observations.js';
@@ -145,6 +147,29 @@ describe('elapsed-time decisions of the alert engine on monotonic time (rtF F4)'
       expect(Object.keys(system.exportActive()[0]!.alert).sort()).toEqual(
         Object.keys(saved(T0, 0).alert).sort(),
       );
+    });
+
+    it(`a de-escalation waits its 60 s hold in real time, its time (severitySince) the wall reading, the wall stepped ${label(step)}`, () => {
+      const { c, events, system, pass } = setup();
+      const hold = { severityHoldMs: 60_000 };
+      pass(STEP_MS, [reading({ breachWarning: true, ...hold })]);
+      pass(STEP_MS, [reading({ breachWarning: true, breachCritical: true, ...hold })]);
+      // Escalated at the second evaluation: when the critical severity began is that wall reading (persisted).
+      expect(system.exportActive()[0]?.alert.severitySince).toBe(T0 + 2 * STEP_MS);
+      const below = [reading({ breachWarning: true, deescalate: true, ...hold })];
+      const seen = pass(10_000, below);
+      c.wall += step;
+      seen.push(...pass(90_000, below));
+      const fell = firstAfter(seen, seen[0]!, 60_000)!;
+      expect(events.map((e) => [e.type, e.mono])).toEqual([
+        ['raised', 7_000 + STEP_MS],
+        ['escalated', 7_000 + 2 * STEP_MS],
+        ['deescalated', fell],
+      ]);
+      // The warning's start: the wall clock at that evaluation (its step included), shown beside the public alert too.
+      const wallAtFall = T0 + (fell - 7_000) + step;
+      expect(system.exportActive()[0]?.alert.severitySince).toBe(wallAtFall);
+      expect(severityStartOf(system.getActiveAlerts()[0]!)).toBe(wallAtFall);
     });
   }
 
