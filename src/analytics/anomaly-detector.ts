@@ -25,6 +25,7 @@ import {
   stepEpisode,
 } from './episode.js';
 import { phasePeriod, phaseStateLayout, phaseStateSize, phaseUpdate } from './phase-model.js';
+import { keepRangeRun, RANGE_RUN, RANGE_RUN_SLOTS, stepRangeRun } from './range-run.js';
 
 export { DEFAULT_DETECTOR_PARAMS, type DetectorParams } from './detector-params.js';
 export { LONG_HOLD, ONSET_SCORE, RETURN_SCORE } from './episode.js';
@@ -76,31 +77,42 @@ function coreStateSize(params: DetectorParams): number {
   return RECORDS + FEATURES + 1 + bins + Math.ceil(contextCount(params) / 32);
 }
 
-/** Float64 slots after the phase model's: the decayed share of readings that were exactly 0. */
-const TAIL_SLOTS = 1;
+/** Float64 slots after the phase model's: the decayed share of readings that were exactly 0, then the range run (range-run.ts). */
+const TAIL_SLOTS = 1 + RANGE_RUN_SLOTS;
+/** The tail slots of the layout before the range run (saved state v4): the zero share only. */
+const TAIL_SLOTS_V4 = 1;
 
-/** Float64 slots of one detector's state: the core model's, then the phase model's, then the zero share. */
+/** Float64 slots of one detector's state: the core model's, then the phase model's, then the zero share and the range run. */
 export function detectorStateSize(params: DetectorParams = DEFAULT_DETECTOR_PARAMS): number {
   return coreStateSize(params) + phaseStateSize(params) + TAIL_SLOTS;
 }
 
 /**
- * A state of the previous layout (before the zero share: `detectorStateSize - 1` slots) in the current one,
- * or null when it has another size. The share is 0 when the saved range excludes 0 (the series never read
- * it), else 1 (the absolute floor, as the previous detector had it, fading as the series reads non-zero).
+ * A state of a previous layout in the current one, or null when it has another size: before the excursion
+ * run (`detectorStateSize - 2` slots: no run in progress), or before the zero share too (`detectorStateSize
+ * - 3`: the share is 0 when the saved range excludes 0, the series never read it, else 1, the absolute
+ * floor as the previous detector had it, fading as the series reads non-zero).
  */
 export function upgradeDetectorState(
   old: Float64Array,
   params: DetectorParams = DEFAULT_DETECTOR_PARAMS,
 ): Float64Array | null {
   const size = detectorStateSize(params);
-  if (old.length !== size - TAIL_SLOTS) return null;
+  const v4 = size - TAIL_SLOTS + TAIL_SLOTS_V4;
+  if (old.length !== v4 && old.length !== v4 - 1) return null;
   const state = new Float64Array(size);
   state.set(old);
-  const lo = old[LO] as number;
-  const hi = old[HI] as number;
-  state[size - 1] = old[N] === 0 || (lo <= 0 && hi >= 0) ? 1 : 0;
+  if (old.length === v4 - 1) {
+    const lo = old[LO] as number;
+    const hi = old[HI] as number;
+    state[v4 - 1] = old[N] === 0 || (lo <= 0 && hi >= 0) ? 1 : 0;
+  }
   return state;
+}
+
+/** Float64 slots of the detector's state as saved before the excursion run (saved state v4). */
+export function detectorStateSizeV4(params: DetectorParams = DEFAULT_DETECTOR_PARAMS): number {
+  return detectorStateSize(params) - TAIL_SLOTS + TAIL_SLOTS_V4;
 }
 
 /** How the state's slots are saved (detector-codec.ts): the context set's words 32-bit, the rest as the phase model says. */
@@ -108,6 +120,11 @@ export function detectorStateLayout(params: DetectorParams = DEFAULT_DETECTOR_PA
   const scalars = RECORDS + FEATURES + 1 + (params.contextBins > 0 ? params.contextLength : 0);
   const words = coreStateSize(params) - scalars;
   return [['f64', scalars], ['u32', words], ...phaseStateLayout(params), ['f64', TAIL_SLOTS]];
+}
+
+/** How the state was saved before the excursion run (saved state v4): the same with one tail slot. */
+export function detectorStateLayoutV4(params: DetectorParams = DEFAULT_DETECTOR_PARAMS): StateSegment[] {
+  return [...detectorStateLayout(params).slice(0, -1), ['f64', TAIL_SLOTS_V4]];
 }
 
 /** Maps a feature's ratio to its record to a score: the onset ratio scores ONSET_SCORE. */
@@ -285,7 +302,10 @@ export class AnomalyDetector {
       const beyond = value > hi ? value - hi : lo - value;
       const prev = s[PREV] as number;
       const again = value > hi ? prev >= hi : prev <= lo;
-      const raw = outside && !again && beyond <= RANGE_NOISE * longStep ? recordScore : score;
+      // RANGE_RUN readings in a row beyond the range before them score 1 while they last (range-run.ts).
+      let run = stepRangeRun(s, this.zerosAt + 1, { value, hi, lo, margin: Math.max(tol, longStep) });
+      const held = Math.abs(run) >= RANGE_RUN;
+      const raw = held ? 1 : outside && !again && beyond <= RANGE_NOISE * longStep ? recordScore : score;
       // Report an onset once: for holdOff points after it, scores stay below the onset (NAB's output).
       const hold = s[HOLD] as number;
       if (hold > 0) {
@@ -304,6 +324,11 @@ export class AnomalyDetector {
         returning,
         longHold,
       });
+      // While the run holds the monitor reads 1 (an episode alone may last only the hold-off); a level taken
+      // as the usual one (its episode accepted, or episodeMax readings) ends the run.
+      if (episodeAccepted(s) || Math.abs(run) > p.episodeMax) run = 0;
+      else if (held && !returning) monitor = 1;
+      keepRangeRun(s, this.zerosAt + 1, run);
     }
     this.lastMonitorScore = monitor;
 

@@ -4,7 +4,9 @@
 import {
   DEFAULT_DETECTOR_PARAMS,
   detectorStateLayout,
+  detectorStateLayoutV4,
   detectorStateSize,
+  detectorStateSizeV4,
   upgradeDetectorState,
 } from './anomaly-detector.js';
 import { COUNT_STATE_SIZE, COUNT_STATE_SIZE_V1, COUNT_STATE_SIZE_V2 } from './count-model.js';
@@ -12,8 +14,8 @@ import { packState, unpackState } from './detector-codec.js';
 
 /**
  * The saved form of the detectors' states (the default parameters'): JSON with each series' packed state in
- * base64 (`v` 4; `v` 3, the same without the share of zero readings, and `v` 2, the raw Float64Array of
- * that state, are still read).
+ * base64 (`v` 5; `v` 4, the same without the excursion run, `v` 3, without the share of zero readings
+ * either, and `v` 2, the raw Float64Array of that state, are still read).
  */
 export function encodeDetectorStates(
   states: Iterable<[name: string, state: Float64Array]>,
@@ -32,7 +34,7 @@ export function encodeDetectorStates(
   const countStates: Record<string, number[]> = Object.create(null);
   for (const [name, state] of counts) countStates[name] = Array.from(state);
   return JSON.stringify({
-    v: 4,
+    v: 5,
     size: detectorStateSize(DEFAULT_DETECTOR_PARAMS),
     series,
     counts: countStates,
@@ -73,8 +75,11 @@ export function decodeDetectorStates(json: string): Array<[name: string, state: 
   const out: Array<[string, Float64Array]> = [];
   const size = detectorStateSize(DEFAULT_DETECTOR_PARAMS);
   const layout = detectorStateLayout(DEFAULT_DETECTOR_PARAMS);
-  // v2 and v3 saved the state before the zero share, its last slot (and its last segment).
-  const oldSize = size - 1;
+  // v4 saved the state before the excursion run (one tail slot, the zero share); v2 and v3 before the zero
+  // share too (no tail segment).
+  const v4Size = detectorStateSizeV4(DEFAULT_DETECTOR_PARAMS);
+  const v4Layout = detectorStateLayoutV4(DEFAULT_DETECTOR_PARAMS);
+  const oldSize = v4Size - 1;
   const oldLayout = layout.slice(0, -1);
   let o: { v?: number; size?: number; series?: Record<string, unknown> };
   try {
@@ -83,18 +88,26 @@ export function decodeDetectorStates(json: string): Array<[name: string, state: 
     return out;
   }
   if (typeof o?.series !== 'object' || o.series === null) return out;
-  if (!(o.v === 4 ? o.size === size : (o.v === 2 || o.v === 3) && o.size === oldSize)) return out;
+  if (
+    !(o.v === 5
+      ? o.size === size
+      : o.v === 4
+        ? o.size === v4Size
+        : (o.v === 2 || o.v === 3) && o.size === oldSize)
+  )
+    return out;
   for (const [name, b64] of Object.entries(o.series)) {
     if (typeof b64 !== 'string') continue;
     const bytes = Buffer.from(b64, 'base64');
     let state: Float64Array | null = null;
-    if (o.v === 4) state = unpackState(bytes, layout);
+    if (o.v === 5) state = unpackState(bytes, layout);
+    else if (o.v === 4) state = unpackState(bytes, v4Layout);
     else if (o.v === 3) state = unpackState(bytes, oldLayout);
     else if (bytes.byteLength === oldSize * 8) {
       state = new Float64Array(oldSize);
       new Uint8Array(state.buffer).set(bytes);
     }
-    if (state && o.v !== 4) state = upgradeDetectorState(state);
+    if (state && o.v !== 5) state = upgradeDetectorState(state);
     if (state?.every(Number.isFinite)) out.push([name, state]);
   }
   return out;

@@ -9,6 +9,8 @@ import {
   AnomalyDetector,
   DEFAULT_DETECTOR_PARAMS,
   detectorStateLayout,
+  detectorStateLayoutV4,
+  detectorStateSizeV4,
 } from '../../src/analytics/anomaly-detector.js';
 import { packState, unpackState } from '../../src/analytics/detector-codec.js';
 import { decodeDetectorStates } from '../../src/analytics/saved-state.js';
@@ -74,8 +76,10 @@ describe('the saved model state fits the budget and restores exactly (finding 7)
     const det = (a as unknown as { detectors: Map<string, AnomalyDetector> }).detectors.get(
       'cpu',
     ) as AnomalyDetector;
-    // The v2 form of the same model: the state without its last slot (the zero share).
-    const old = det.state.slice(0, -1);
+    // The v2 form of the same model: the state without its last three slots (the zero share, then the
+    // excursion run, which is none after a normal week: 0 and 0).
+    const old = det.state.slice(0, -3);
+    expect(Array.from(det.state.slice(-2))).toEqual([0, 0]);
     const v2 = JSON.stringify({
       v: 2,
       size: old.length,
@@ -85,8 +89,28 @@ describe('the saved model state fits the budget and restores exactly (finding 7)
     expect(b.importState(v2)).toBe(1);
     const restored = (b as unknown as { detectors: Map<string, AnomalyDetector> }).detectors.get('cpu');
     // cpu stayed above 0, so the share is 0: the same model exactly.
-    expect(det.state.at(-1)).toBe(0);
+    expect(det.state.at(-3)).toBe(0);
     expect(Array.from(restored?.state ?? [])).toEqual(Array.from(det.state));
+  });
+
+  it('state saved before the excursion run (v4: the packed form with the zero share only) restores, no run in progress', () => {
+    const a = trained();
+    const saved = JSON.parse(a.exportState()) as { v: number; size: number; series: Record<string, string> };
+    expect(saved.v).toBe(5);
+    const dets = (a as unknown as { detectors: Map<string, AnomalyDetector> }).detectors;
+    const v4Layout = detectorStateLayoutV4();
+    const series: Record<string, string> = {};
+    for (const [name, det] of dets) {
+      // The v4 form of the same model: the packed state without its last two slots.
+      const packed = packState(det.state.slice(0, -2), v4Layout) as Uint8Array;
+      series[name] = Buffer.from(packed).toString('base64');
+    }
+    const v4 = JSON.stringify({ v: 4, size: detectorStateSizeV4(), series });
+    const b = new Analytics(a.config);
+    expect(b.importState(v4)).toBe(dets.size);
+    const restored = (b as unknown as { detectors: Map<string, AnomalyDetector> }).detectors;
+    for (const [name, det] of dets)
+      expect(Array.from(restored.get(name)?.state ?? []), name).toEqual(Array.from(det.state));
   });
 
   it('state saved by the detector before the zero share (v3, fixture from commit 6da751b) restores and scores on', () => {
@@ -125,7 +149,7 @@ describe('the state codec', () => {
   it('packs every integer slot in its width and gives back the same float64s; a slot that does not fit is refused', () => {
     const layout = detectorStateLayout();
     const r = prng(1);
-    const state = new Float64Array(800);
+    const state = new Float64Array(802);
     for (let i = 0; i < 31; i++) state[i] = r.n() * 1e6;
     for (let i = 31; i < 63; i++) state[i] = Math.floor(r.u() * 2 ** 32);
     for (let i = 63; i < 585; i++) state[i] = r.n();
@@ -135,8 +159,10 @@ describe('the state codec', () => {
     state[31] = 2 ** 32 - 1;
     state[798] = 2 ** 48 - 1;
     state[799] = r.u(); // the zero share
+    state[800] = -3; // the excursion run (readings in a row below the range)
+    state[801] = r.n(); // the range's bound before it
     const packed = packState(state, layout) as Uint8Array;
-    expect(packed.byteLength).toBe(31 * 8 + 32 * 4 + 522 * 8 + 214 * 6 + 8);
+    expect(packed.byteLength).toBe(31 * 8 + 32 * 4 + 522 * 8 + 214 * 6 + 3 * 8);
     const back = unpackState(packed, layout) as Float64Array;
     expect(Buffer.from(back.buffer).equals(Buffer.from(state.buffer))).toBe(true);
     state[40] = 2 ** 32;

@@ -1,0 +1,121 @@
+// Outside review rtF, F2 (repro/anom.ts): a value that goes beyond the range ever seen and stays there (a cron-fed
+// queue, 0 four minutes and 500 the fifth, whose consumer dies and leaves it stuck at 1000; an alternating batch
+// 0/300 stuck at 900) paged only a warning, and on the sawtooth the warning CLEARED 31 minutes in while the value
+// still read 1000. The range rule's 1 needed the first value beyond the range by more than 3 long mean steps
+// (600 and 900 here) or a second record in a row, and a stuck value is a new record only once.
+// Oracle: the generators themselves. From minute AT every value is 1000 (900), twice (three times) the highest
+// value read before it, a level the series never reached: an incident for as long as it holds. Custom series on an
+// injected clock, the default anomaly rule (warning 0.995, critical 1, clear 0.9, pending 3 minutes).
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
+
+const T0 = Date.UTC(2026, 11, 1);
+const MIN = 60_000;
+/** The incident's first minute (a day of learning, and the scored minutes after it). */
+const AT = 1500;
+const monitors: SystemMonitor[] = [];
+afterEach(async () => {
+  await Promise.all(monitors.splice(0).map((m) => m.close()));
+});
+
+/** The review's generators (its LCG and Box-Muller, seed 7): the value at minute m, stuck at `stuck` from AT to `end`. */
+function generator(kind: 'saw' | 'alt', stuck: number, end: number) {
+  let seed = 7;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  return (m: number) => {
+    const on = m >= AT && m < end;
+    if (kind === 'saw') return (on ? stuck : m % 5 === 4 ? 500 : 0) + Math.abs(gauss());
+    return (on ? stuck : m % 2 ? 300 : 0) + gauss();
+  };
+}
+
+interface Run {
+  /** The highest value read before AT. */
+  maxBefore: number;
+  /** The values read from AT on. */
+  during: number[];
+  /** Every anomaly alert event: its minute, type and severity. */
+  events: { minute: number; type: string; severity: string }[];
+  /** The alert's severity at the end of each minute (null: no alert). */
+  active: (string | null)[];
+}
+
+async function run(kind: 'saw' | 'alt', stuck: number, end: number, minutes: number): Promise<Run> {
+  let now = T0;
+  let minute = 0;
+  const events: Run['events'] = [];
+  const monitor = createMonitor({
+    ...NO_HOST_FILES,
+    clock: { now: () => now },
+    sampleIntervalMs: 0,
+    logger: silentLogger,
+    alerts: {
+      cpu: { enabled: false },
+      memory: { enabled: false },
+      disk: { enabled: false },
+      disk_full_in: { enabled: false },
+      memory_leak: { enabled: false },
+      event_loop_delay: { enabled: false },
+      anomaly: { enabled: true, series: [kind] },
+    },
+    onAlert: (e) => {
+      events.push({ minute, type: e.type, severity: e.alert.severity });
+    },
+  });
+  monitors.push(monitor);
+  const next = generator(kind, stuck, end);
+  let maxBefore = Number.NEGATIVE_INFINITY;
+  const during: number[] = [];
+  const active: (string | null)[] = [];
+  let severity: string | null = null;
+  for (let m = 0; m < minutes; m++) {
+    minute = m;
+    const v = next(m);
+    if (m < AT) maxBefore = Math.max(maxBefore, v);
+    else during.push(v);
+    monitor.analytics.observe(kind, v);
+    now += MIN;
+    await monitor.sample();
+    await monitor.flush();
+    for (const e of events.filter((x) => x.minute === m)) severity = e.type === 'cleared' ? null : e.severity;
+    active.push(severity);
+  }
+  return { maxBefore, during, events, active };
+}
+
+describe('a level beyond the range ever seen, held, pages critical and holds (review rtF, F2)', () => {
+  it.each([
+    ['saw', 1000],
+    ['saw', 1100],
+    ['alt', 900],
+  ] as const)(
+    '%s stuck at %i for an hour: critical by minute AT + 6, no clear and no de-escalation while stuck, cleared within 5 minutes of the return',
+    async (kind, stuck) => {
+      const END = AT + 60;
+      const r = await run(kind, stuck, END, END + 10);
+      // The oracle: every stuck value is beyond the highest value read before, by at least 1.8 times it.
+      expect(Math.min(...r.during.slice(0, 60))).toBeGreaterThan(1.8 * r.maxBefore);
+      expect(r.events.filter((e) => e.minute < AT)).toEqual([]);
+      const critical = r.events.find((e) => e.severity === 'critical' && e.type !== 'cleared');
+      // Before the fix: saw 1000 and alt 900 never critical (warning 0.995 / 0.998), saw 1000 cleared at AT + 31.
+      expect(critical?.minute).toBeDefined();
+      expect((critical?.minute ?? Number.POSITIVE_INFINITY) - AT).toBeLessThanOrEqual(6);
+      // From the critical page to the last stuck minute: the alert is active at critical every minute.
+      for (let m = critical?.minute ?? AT; m < END; m++) expect(r.active[m], `minute ${m}`).toBe('critical');
+      expect(
+        r.events.filter((e) => e.minute < END && (e.type === 'cleared' || e.type === 'deescalated')),
+      ).toEqual([]);
+      // Back to the usual pattern: cleared within 5 minutes.
+      const cleared = r.events.find((e) => e.type === 'cleared');
+      expect((cleared?.minute ?? Number.POSITIVE_INFINITY) - END).toBeLessThanOrEqual(5);
+      expect(cleared?.minute).toBeGreaterThanOrEqual(END);
+    },
+  );
+});
