@@ -315,6 +315,7 @@ export class AnomalyDetector {
         s[HOLD] = p.holdOff;
       }
       const distance = Math.abs(value - mean) / sd;
+      const wasAccepted = episodeAccepted(s);
       monitor = stepEpisode(s, p, {
         value,
         mean,
@@ -325,8 +326,8 @@ export class AnomalyDetector {
         longHold,
       });
       // While the run holds the monitor reads 1 (an episode alone may last only the hold-off); a level taken
-      // as the usual one (its episode accepted, or episodeMax readings) ends the run.
-      if (episodeAccepted(s) || Math.abs(run) > p.episodeMax) run = 0;
+      // as the usual one (its episode accepted now, or episodeMax readings) ends the run.
+      if ((episodeAccepted(s) && !wasAccepted) || Math.abs(run) > p.episodeMax) run = 0;
       else if (held && !returning) monitor = 1;
       keepRangeRun(s, this.zerosAt + 1, run);
     }

@@ -41,8 +41,8 @@ interface Run {
   maxBefore: number;
   /** The values read from AT on. */
   during: number[];
-  /** Every anomaly alert event: its minute, type and severity. */
-  events: { minute: number; type: string; severity: string }[];
+  /** Every anomaly alert event: its minute, type, severity and message. */
+  events: { minute: number; type: string; severity: string; message: string }[];
   /** The alert's severity at the end of each minute (null: no alert). */
   active: (string | null)[];
 }
@@ -66,7 +66,7 @@ async function run(kind: 'saw' | 'alt', stuck: number, end: number, minutes: num
       anomaly: { enabled: true, series: [kind] },
     },
     onAlert: (e) => {
-      events.push({ minute, type: e.type, severity: e.alert.severity });
+      events.push({ minute, type: e.type, severity: e.alert.severity, message: e.alert.message });
     },
   });
   monitors.push(monitor);
@@ -118,4 +118,21 @@ describe('a level beyond the range ever seen, held, pages critical and holds (re
       expect(cleared?.minute).toBeGreaterThanOrEqual(END);
     },
   );
+
+  it('held 7 hours: critical until the level is taken as the usual one at 6 hours (the documented new-level rule), not raised again while it holds', async () => {
+    const END = AT + 420;
+    const r = await run('saw', 1000, END, END);
+    const critical = r.events.find((e) => e.severity === 'critical' && e.type !== 'cleared');
+    expect((critical?.minute ?? Number.POSITIVE_INFINITY) - AT).toBeLessThanOrEqual(6);
+    const cleared = r.events.filter((e) => e.type === 'cleared');
+    expect(cleared).toHaveLength(1);
+    // episodeMax (360 readings) after the run's first score of 1, then the clear's own minutes.
+    expect((cleared[0]?.minute ?? 0) - AT).toBeGreaterThanOrEqual(360);
+    expect((cleared[0]?.minute ?? 0) - AT).toBeLessThanOrEqual(366);
+    expect(cleared[0]?.message).toMatch(/taken as its usual level/);
+    for (let m = critical?.minute ?? AT; m < (cleared[0]?.minute ?? 0); m++)
+      expect(r.active[m], `minute ${m}`).toBe('critical');
+    expect(r.events.filter((e) => e.minute > (cleared[0]?.minute ?? 0))).toEqual([]);
+    expect(r.events.filter((e) => e.type === 'deescalated')).toEqual([]);
+  });
 });
