@@ -6,7 +6,13 @@
 // minute of the critical page, whether the alert cleared or fell to warning while stuck, and the clear after the
 // return. A count, not a time: the load does not move it.
 //   npx tsx bench/anomaly-routine-extremes.ts [seeds, default 20]
+import { silentLogger } from '../src/logger.js';
+import { createMonitor } from '../src/monitor.js';
+import { NO_HOST_FILES } from '../test/helpers/hostless.js';
 import { runRoutineSeries } from '../test/helpers/routine-extremes.js';
+
+const T0 = Date.UTC(2026, 11, 1);
+const MIN = 60_000;
 
 async function run(seed: number, minutes: number, change?: (m: number, v: Record<string, number>) => void) {
   return (await runRoutineSeries(seed, minutes, change)).map((p) => ({
