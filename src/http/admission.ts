@@ -7,8 +7,8 @@ import { escapeControls } from '../logger.js';
 import type { Logger } from '../types.js';
 import type { AdminDecision } from './admin-api-options.js';
 import { type AuthDecision, type Authenticator, type AuthVia, bearerToken } from './auth.js';
-import { carriesCredential, credentialDigest } from './credential-signs.js';
-import { isOtherSite, isUserNavigation, type OriginGuard } from './origin-guard.js';
+import { carriesCredential, credentialDigest, isNavigation } from './credential-signs.js';
+import type { OriginGuard } from './origin-guard.js';
 import type { RateLimiter, RateLimitVerdict } from './rate-limit.js';
 import { rateLimitRefusal } from './refusals.js';
 import type { AdminSource } from './route.js';
@@ -30,11 +30,11 @@ export interface AdmissionBudget {
 export function admissionBudgets(
   source: Pick<AdminSource, 'shareBudget'>,
   basePath: string,
-  limiter: () => RateLimiter | undefined,
+  limiter: (name: 'refused' | 'served') => RateLimiter | undefined,
 ): { refused: AdmissionBudget | undefined; served: AdmissionBudget | undefined } {
   const budget = (name: 'refused' | 'served'): AdmissionBudget | undefined => {
-    const local = limiter();
-    const cluster = limiter();
+    const local = limiter(name);
+    const cluster = limiter(name);
     if (!local || !cluster || !source.shareBudget) return local;
     // Named alike on every worker: an admin API of other settings (a rolling deploy) counts apart.
     const api = `${basePath}\n${JSON.stringify(local.config)}`;
@@ -73,14 +73,16 @@ function presentedCredential<R>(
 
 /**
  * The served budget's key of a request let in by what a browser brings along (the hook, the loopback rule): the
- * peer, a user's navigation from another site apart (a link followed: it cannot fill the dashboard's budget,
- * outside review E, F2), and, with the hook, the digest of its credential headers (another site's requests
- * without the admin's cookie count apart from the admin's, F1). A bearer or signed token counts on the peer.
+ * peer, the kind of request (a top-level navigation apart from the rest: another site's script navigating a
+ * window it opened cannot fill the dashboard's budget, outside review E, F2, and G, F1, where over plain HTTP it
+ * carries the admin's SameSite=Lax cookie and no Fetch Metadata), and the digest of its credential headers
+ * (another site's requests without the admin's cookie or token count apart from the admin's, E, F1; in loopback
+ * mode the dashboard's stream token, G, F3). The served limiter caps the digests one peer holds
+ * (rate-limit.ts). A bearer or signed token counts on the peer alone.
  */
 function servedKey(req: IncomingMessage, key: string, via: AuthVia): string {
   if (via !== 'authorize' && via !== 'loopback') return key;
-  const navigation = isOtherSite(req) && isUserNavigation(req) ? '\nnavigation' : '';
-  return via === 'authorize' ? `${key}${navigation}\n${credentialDigest(req)}` : `${key}${navigation}`;
+  return `${key}\n${isNavigation(req) ? 'navigation' : 'fetch'}\n${credentialDigest(req)}`;
 }
 
 export type Decide<R> = (
@@ -158,9 +160,12 @@ export function createAdmission<R>(deps: {
     if (misdirected && ambient) warnHostOnce(misdirected.message);
     // Not counted: it guesses nothing, and the page runs in the local user's own browser, on their budget.
     // Nor is another site's page let in by the hook with a wrong bearer token beside it: refused unspent.
+    // In loopback mode a browser's request over plain HTTP to a name (no Fetch Metadata) is refused unspent too:
+    // another site's <img> cannot be told from the dashboard's fetch there (outside review G, F3).
     const refused =
       misdirected ??
-      (decision.ok && (ambient || decision.via === 'loopback') ? guard.checkFetchSite(req) : undefined);
+      (decision.ok && (ambient || decision.via === 'loopback') ? guard.checkFetchSite(req) : undefined) ??
+      (decision.ok && auth.mode === 'loopback' ? guard.checkUnmarkedBrowser(req) : undefined);
     if (refused) return refused;
     if (decision.ok) {
       const served = servedKey(req, key, decision.via);

@@ -31,7 +31,7 @@ import {
   wantsDetails,
 } from './probes.js';
 import { parsePrometheusOptions } from './prometheus/options.js';
-import { clientKey, createRateLimiter } from './rate-limit.js';
+import { clientKey, createRateLimiter, createServedLimiter } from './rate-limit.js';
 import { sendRefusal, sendRouteFailure } from './refusals.js';
 import { sendError } from './respond.js';
 import type { AdminContext, AdminRouteConfig, AdminSource } from './route.js';
@@ -85,9 +85,10 @@ export function createAdminApi<R = IncomingMessage>(
   }
   // Two budgets: refused requests (wrong credentials: guessing) and served ones, so that anonymous traffic,
   // however many addresses it comes from, can never spend or share an authenticated client's budget.
-  // A request with no credential spends neither (admission.ts).
-  const limiter = () =>
-    options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
+  // A request with no credential spends neither (admission.ts); the served one has no shared overflow (rate-limit.ts).
+  const make = (name: string) => (name === 'served' ? createServedLimiter : createRateLimiter);
+  const limiter = (name: string) =>
+    options.rateLimit === false ? undefined : make(name)(options.rateLimit ?? {}, now);
   const { refused: refusedLimiter, served: servedLimiter } = admissionBudgets(source, basePath, limiter);
   const auth = createAuthenticator<R>(options, {
     logger,

@@ -94,3 +94,20 @@ export function credentialDigest(req: IncomingMessage): string {
   const text = values.map((v) => (Array.isArray(v) ? v.join('\n') : (v ?? ''))).join('\r');
   return nodeCrypto().createHash('sha256').update(text).digest().subarray(0, 12).toString('base64url');
 }
+
+/**
+ * Whether the request is a top-level navigation (a window's or tab's document): `Sec-Fetch-Mode: navigate`, or
+ * without Fetch Metadata (plain HTTP to a name a browser does not trust: it sends no `Sec-Fetch-*`) what browsers
+ * send only on a navigation, `Upgrade-Insecure-Requests: 1` or an `Accept` that begins with `text/html`. Served
+ * requests let in by what a browser brings along are counted apart by kind: another site's script navigating a
+ * window it opened (which carries a `SameSite=Lax` cookie) then spends no budget of the dashboard's fetches
+ * (outside review G, F1).
+ */
+export function isNavigation(req: IncomingMessage): boolean {
+  const h = req.headers;
+  const mode = h['sec-fetch-mode'];
+  if (mode !== undefined) return mode === 'navigate';
+  if (h['upgrade-insecure-requests'] === '1') return true;
+  const accept = h.accept;
+  return typeof accept === 'string' && /^\s*text\/html/i.test(accept);
+}

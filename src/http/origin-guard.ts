@@ -43,6 +43,14 @@ export interface OriginGuard {
    * in by what a browser brings along, before they spend the served budget.
    */
   checkFetchSite(req: IncomingMessage): GuardRefusal | undefined;
+  /**
+   * Loopback mode only: refuses a browser's request (a `User-Agent` starting `Mozilla/`) that carries no
+   * `Sec-Fetch-Site` to a `Host` that is not potentially trustworthy (not `localhost`, `*.localhost`, 127.0.0.0/8
+   * nor `[::1]`, over plain HTTP): browsers send no Fetch Metadata there, so another site's `<img>` or script
+   * cannot be told from the dashboard's own fetch, and served by the address alone they spent its budget
+   * (outside review G, F3).
+   */
+  checkUnmarkedBrowser(req: IncomingMessage): GuardRefusal | undefined;
 }
 
 const HOST_NAME = /^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/;
@@ -225,7 +233,28 @@ export function createOriginGuard(
     };
   }
 
-  return { checkHost, checkPageHost, checkOrigin, checkFetchSite };
+  function checkUnmarkedBrowser(req: IncomingMessage): GuardRefusal | undefined {
+    if (!loopbackMode || req.headers['sec-fetch-site'] !== undefined) return undefined;
+    // A page cannot set User-Agent (a header of its own needs a preflight, never answered here): every request
+    // another site's page makes from a browser says Mozilla/. curl, Prometheus and scripts do not, and are served.
+    if (!/^Mozilla\//.test(req.headers['user-agent'] ?? '')) return undefined;
+    if (requestScheme(req, trustProxy) === 'https') return undefined;
+    const authority = requestAuthority(req);
+    const name = typeof authority === 'string' ? hostName(authority) : undefined;
+    if (name !== undefined && (isLoopbackName(name) || name.endsWith('.localhost'))) return undefined;
+    const port = typeof authority === 'string' ? /:(\d{1,5})$/.exec(authority)?.[1] : undefined;
+    return {
+      ok: false,
+      status: 403,
+      code: 'origin_not_allowed',
+      message:
+        'a browser sent this request over plain HTTP to a name it sends no Fetch Metadata to, so another ' +
+        `site's page cannot be told from yours: open it at http://localhost${port ? `:${port}` : ''}/ (the ` +
+        "browser then marks other sites' requests), or set adminToken or authorize",
+    };
+  }
+
+  return { checkHost, checkPageHost, checkOrigin, checkFetchSite, checkUnmarkedBrowser };
 }
 
 /**
@@ -241,12 +270,6 @@ export function isUserNavigation(req: IncomingMessage): boolean {
     h['sec-fetch-dest'] === 'document' &&
     h['sec-fetch-user'] === '?1'
   );
-}
-
-/** What a browser marks as sent by another site's page: `Sec-Fetch-Site` cross-site or same-site. */
-export function isOtherSite(req: IncomingMessage): boolean {
-  const site = req.headers['sec-fetch-site'];
-  return site === 'cross-site' || site === 'same-site';
 }
 
 /**

@@ -123,6 +123,58 @@ export function createRateLimiter(options: RateLimitOptions, now: () => number):
   return { hit, spent, config };
 }
 
+/** Credential digests one client may hold at once on the served budget (per window; see createServedLimiter). */
+export const SERVED_DIGESTS_PER_CLIENT = 8;
+
+/**
+ * The served budget's limiter. Its keys are a client's (`peer`, a bearer or signed token) or `peer\nkind\ndigest`
+ * (a request let in by what a browser brings along, admission.ts). One client holds at most
+ * SERVED_DIGESTS_PER_CLIENT digests a window; its further ones share one bucket of its own (`peer\nkind\n*`), so
+ * one address sending a distinct Cookie on each request cannot fill the table (outside review G, F2). Once the
+ * table is full, a new client is served uncounted: the shared overflow budget is for refusals only, and a request
+ * the hook or a token let in is never limited by what other clients spent (memory stays bounded either way).
+ */
+export function createServedLimiter(options: RateLimitOptions, now: () => number): RateLimiter {
+  const inner = createRateLimiter(options, now);
+  const { windowMs, maxClients } = inner.config;
+  /** Per client: the digests it holds, in a window that starts at its first; in window-start order. */
+  const held = new Map<string, { start: number; digests: Set<string> }>();
+
+  function bucket(key: string): string {
+    const parts = key.split('\n');
+    if (parts.length !== 3) return key;
+    const [peer, kind, digest] = parts as [string, string, string];
+    if (digest === '-') return key;
+    const t = now();
+    let h = held.get(peer);
+    if (h && t - h.start >= windowMs) {
+      held.delete(peer);
+      h = undefined;
+    }
+    if (!h) {
+      if (held.size >= maxClients) {
+        for (const [k, e] of held) {
+          if (t - e.start < windowMs) break;
+          held.delete(k);
+        }
+      }
+      if (held.size >= maxClients) return `${peer}\n${kind}\n*`;
+      h = { start: t, digests: new Set() };
+      held.set(peer, h);
+    }
+    if (h.digests.has(digest)) return key;
+    if (h.digests.size >= SERVED_DIGESTS_PER_CLIENT) return `${peer}\n${kind}\n*`;
+    h.digests.add(digest);
+    return key;
+  }
+
+  return {
+    hit: (key) => inner.hit(bucket(key), { overflow: false }),
+    spent: (key) => inner.spent(bucket(key)),
+    config: inner.config,
+  };
+}
+
 /**
  * The rate-limit key of a client address: IPv6 addresses by their /64 (one host gets a whole /64, so
  * keying by the full address would give one client 2^64 budgets); IPv4-mapped IPv6 as the IPv4 address.
