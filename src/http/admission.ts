@@ -90,6 +90,8 @@ export type Decide<R> = (
   request: R,
   key: string,
   accessToken: string | undefined,
+  /** False for a request answered 400 for its query once let in: it spends no served budget. */
+  countServed?: boolean,
 ) => Promise<AdminDecision>;
 
 export function createAdmission<R>(deps: {
@@ -123,7 +125,7 @@ export function createAdmission<R>(deps: {
    * budget is spent, a new client is locked out as a spent one is (only an unguessable credential is served). A served request is counted on the
    * served budget, which only clients that got in can fill.
    */
-  return async function decide(req, request, key, accessToken) {
+  return async function decide(req, request, key, accessToken, countServed = true) {
     const credential = presentedCredential(auth, req, accessToken);
     // A browser marks what another site's page sends (an <img>, a form, a fetch): without a token it could
     // only be let in by what the browser brings along, which does not serve other sites (checkFetchSite).
@@ -138,7 +140,7 @@ export function createAdmission<R>(deps: {
     // decision is the one the spent branch below gives it, and the one auth.check() gives while the budget lasts.
     // Only a bearer token: an access token bound to the authorize hook would run the hook twice.
     const strongBearer = header ? await auth.checkUnguessable(req, request, undefined) : undefined;
-    if (strongBearer?.ok) return serveUnguessable(req, key, strongBearer);
+    if (strongBearer?.ok) return serveUnguessable(req, key, strongBearer, countServed);
     const spent = credential === 'none' ? undefined : rateLimitRefusal(await refusedLimiter?.spent(key));
     if (spent) {
       // Wrong guesses from this address have spent its refusal budget. An unguessable credential (a long
@@ -147,7 +149,7 @@ export function createAdmission<R>(deps: {
       // A short token or an authorize hook stays locked out (their strength is unknown).
       const strong = header ? undefined : await auth.checkUnguessable(req, request, accessToken);
       if (!strong?.ok) return spent;
-      return serveUnguessable(req, key, strong);
+      return serveUnguessable(req, key, strong, countServed);
     }
     const decision = await auth.check(req, request, accessToken);
     // Loopback mode lets a local client in by its address; a page whose DNS name was rebound to 127.0.0.1
@@ -168,8 +170,8 @@ export function createAdmission<R>(deps: {
       (decision.ok && auth.mode === 'loopback' ? guard.checkUnmarkedBrowser(req) : undefined);
     if (refused) return refused;
     if (decision.ok) {
-      const served = servedKey(req, key, decision.via);
-      return rateLimitRefusal(await servedLimiter?.hit(served)) ?? { ...decision, clientKey: key };
+      const served = countServed ? servedLimiter?.hit(servedKey(req, key, decision.via)) : undefined;
+      return rateLimitRefusal(await served) ?? { ...decision, clientKey: key };
     }
     // Nothing was compared (a 401 that asks for credentials, or a hook that refused a request carrying none), or
     // only a signed token no guesser reaches: no budget spent (none guessed).
@@ -182,9 +184,11 @@ export function createAdmission<R>(deps: {
     req: IncomingMessage,
     key: string,
     strong: Extract<AuthDecision, { ok: true }>,
+    countServed: boolean,
   ): Promise<AdminDecision> {
-    return (
-      guard.checkHost(req) ?? rateLimitRefusal(await servedLimiter?.hit(key)) ?? { ...strong, clientKey: key }
-    );
+    const misdirected = guard.checkHost(req);
+    if (misdirected) return misdirected;
+    const served = countServed ? await servedLimiter?.hit(key) : undefined;
+    return rateLimitRefusal(served) ?? { ...strong, clientKey: key };
   }
 }

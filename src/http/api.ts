@@ -212,6 +212,12 @@ export function createAdminApi<R = IncomingMessage>(
     const route = match(subpath);
     const searchParams = new URLSearchParams(search);
 
+    // A query no handler takes is answered 400 after the credential is judged, without spending the served budget:
+    // another site's script navigating a window to `metrics/?n=i` spent it on 400s (outside review G, F1).
+    const parsed =
+      route && route.query !== 'any'
+        ? parseQuery(searchParams, route.query ?? {}, route.noAccessToken ? [] : ['access_token'])
+        : undefined;
     let via: AdminContext['auth'] = 'public';
     let accessExpiresAt: number | undefined;
     if (route?.public) {
@@ -229,7 +235,7 @@ export function createAdminApi<R = IncomingMessage>(
       }
     } else {
       const accessToken = route?.noAccessToken ? undefined : (searchParams.get('access_token') ?? undefined);
-      const decision = await decide(req, request, key, accessToken);
+      const decision = await decide(req, request, key, accessToken, parsed?.ok !== false);
       if (!decision.ok) {
         sendRefusal(res, decision);
         return;
@@ -298,21 +304,12 @@ export function createAdminApi<R = IncomingMessage>(
       return;
     }
 
-    let query: Record<string, unknown> = {};
-    if (route.query !== 'any') {
-      const parsed = parseQuery(searchParams, route.query ?? {}, route.noAccessToken ? [] : ['access_token']);
-      if (!parsed.ok) {
-        sendError(res, 400, 'invalid_parameter', parsed.message);
-        return;
-      }
-      query = parsed.query;
-    }
-
+    if (parsed && !parsed.ok) return sendError(res, 400, 'invalid_parameter', parsed.message);
     const ctx: AdminContext = {
       req,
       res,
       source,
-      query,
+      query: parsed?.query ?? {},
       searchParams,
       pathname,
       subpath,
