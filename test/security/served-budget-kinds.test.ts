@@ -55,7 +55,8 @@ describe.each(harnesses)('$name: served budgets by kind, digest and client', (ha
     // Navigations: MAX served, then 429 (without Fetch Metadata, and marked navigate alike).
     const codes: number[] = [];
     for (let i = 0; i < 2 * MAX; i++) {
-      const marked = i % 2 === 0 ? {} : { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+      const marked: Record<string, string> =
+        i % 2 === 0 ? {} : { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
       codes.push(await get(t, { ...NAVIGATION, ...marked, ...cookie }));
     }
     expect(codes).toEqual([...Array<number>(MAX).fill(200), ...Array<number>(MAX).fill(429)]);
