@@ -11,10 +11,11 @@
 import { SECRET_PAIR_NAME } from './credentials-spellings.js';
 
 /**
- * An escape of one character: `%XX` (also encoded again: `%25XX`), `\uXXXX`, `\u{X…}`, `\xXX` (its hex digits in a
- * group).
+ * An escape of one character: `%XX` (also encoded again: `%25XX`), `\uXXXX`, `\u{X…}`, `\xXX`, and HTML's numeric
+ * character references `&#xXX;` and `&#NNN;` (red3, outside review H: `&#112;assword=…`, as an HTML page echoes a
+ * query; its hex or decimal digits in a group).
  */
-const ESCAPE = String.raw`%(?:25)*([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\u\{([0-9A-Fa-f]{1,6})\}|\\x([0-9A-Fa-f]{2})`;
+const ESCAPE = String.raw`%(?:25)*([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\u\{([0-9A-Fa-f]{1,6})\}|\\x([0-9A-Fa-f]{2})|&#[xX]0{0,6}([0-9A-Fa-f]{1,6});|&#0{0,6}(\d{1,7});`;
 /** Where any of them may stand: run only on a text that holds one. */
 const ESCAPE_SEEN = new RegExp(ESCAPE);
 /** A run of a name's characters and escapes, with at least one escape (at most 200 of them). */
@@ -73,8 +74,12 @@ export function withEscapedNames(text: string, redact: (plain: string) => string
     };
     RUN_CHARACTER.lastIndex = 0;
     for (let m = RUN_CHARACTER.exec(run); m !== null; m = RUN_CHARACTER.exec(run)) {
-      const hex = m[1] ?? m[2] ?? m[3] ?? m[4];
-      const char = hex === undefined ? (m[5] as string) : String.fromCodePoint(Number.parseInt(hex, 16));
+      const hex = m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5];
+      const code = hex === undefined ? m[6] : undefined;
+      const point =
+        hex !== undefined ? Number.parseInt(hex, 16) : code !== undefined ? Number(code) : undefined;
+      const char =
+        point === undefined ? (m[7] as string) : point <= 0x10ffff ? String.fromCodePoint(point) : '';
       if (!NAME_CHARACTER.test(char)) {
         flush();
         out += m[0];
@@ -82,7 +87,7 @@ export function withEscapedNames(text: string, redact: (plain: string) => string
       }
       segment += m[0];
       decoded += char;
-      escaped ||= hex !== undefined;
+      escaped ||= point !== undefined;
     }
     flush();
     return out;

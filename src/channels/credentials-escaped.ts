@@ -5,7 +5,7 @@
 // ends where its plain form's would, written in the same escape (an escaped quote, `&`, `;`, `,`, blank), and each
 // match starts at a name or a scheme that the escape follows right away, so that a text without one costs one scan.
 
-import { REDACTED, SECRET_PAIR_NAME } from './credentials-spellings.js';
+import { BARE_SECRET_VALUE, REDACTED, SECRET_PAIR_NAME } from './credentials-spellings.js';
 
 /**
  * `\"password\":\"…\"` (JSON.stringify of a text that holds JSON: a request body in an error's JSON, a log line
@@ -35,10 +35,11 @@ const QUOTE_REFERENCE = String.raw`&(?:quot;?|apos;|#0*3[49](?!\d);?|#x0*2[27](?
  * `password&#61;…`: the value ends as a PAIR's unquoted one and at any `&` (the next reference, `&amp;` between
  * query parameters); in quote references (`&#61;&quot;…&quot;`) it runs to the same reference or the line's end.
  * A plain `=` before a quote reference too (`password=&quot;…&quot;`, an attribute of escaped markup; the gaps after
- * review 46, gap 4).
+ * review 46, gap 4). Blanks around the reference as around a PAIR's `=` (`password &#x3D; …`; red3, outside review H), then an
+ * unquoted value only where it looks like a credential (BARE_SECRET_VALUE: `the pass &equals; ok` stays).
  */
 const ENTITY_PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_PAIR_NAME})(${EQUALS_REFERENCE}|=(?=${QUOTE_REFERENCE}))(?:(?<q>${QUOTE_REFERENCE})(?:(?!\k<q>)[^\r\n<"])*(?<c>\k<q>)?|[^\s&;,'"<]+)`,
+  String.raw`(?<![\w.-])(${SECRET_PAIR_NAME})([ \t]*${EQUALS_REFERENCE}[ \t]*|=(?=${QUOTE_REFERENCE}))(?:(?<q>${QUOTE_REFERENCE})(?:(?!\k<q>)[^\r\n<"])*(?<c>\k<q>)?|[^\s&;,'"<]+)`,
   'gi',
 );
 
@@ -53,6 +54,19 @@ const ENTITY_QUOTED_PAIR = new RegExp(
   'gi',
 );
 const QUOTE_REFERENCE_SEEN = new RegExp(QUOTE_REFERENCE, 'i');
+
+/** `:` as an HTML character reference: `&#58;`, `&#x3a;`, `&colon;`. */
+const COLON_REFERENCE = '&(?:#0*58|#x0*3a|colon);';
+const COLON_REFERENCE_SEEN = new RegExp(COLON_REFERENCE, 'i');
+/**
+ * `password&#x3a; …`, `token&colon; …` (red3, outside review H: an HTML page echoing `password: …`): the bare
+ * `name: value` rule with its `:` as a reference; the value (to a blank, `&`, `;`, `,`, a quote or `<`) goes only
+ * where it looks like a credential (BARE_SECRET_VALUE), as the plain one's.
+ */
+const ENTITY_COLON_PAIR = new RegExp(
+  String.raw`(?<![\w.-])(${SECRET_PAIR_NAME})([ \t]*${COLON_REFERENCE}[ \t]*)([^\s&;,'"<]+)`,
+  'gi',
+);
 
 /**
  * `password%3D…` (a query inside a percent-encoded parameter), also encoded again (`%253D`: each `%` written
@@ -108,7 +122,22 @@ export function redactEscapedCredentials(text: string): string {
       return `${q}${m[2] as string}${q}${m[3] as string}${o === undefined ? REDACTED : `${o}${REDACTED}${c ?? ''}`}`;
     });
   }
-  if (quoteReference || EQUALS_REFERENCE_SEEN.test(out)) out = out.replace(ENTITY_PAIR, redactedPair);
+  if (quoteReference || EQUALS_REFERENCE_SEEN.test(out)) {
+    out = out.replace(ENTITY_PAIR, (...m: unknown[]) =>
+      // With blanks around the reference, an unquoted value only where it looks like a credential (`the pass
+      // &equals; ok` stays).
+      /^[ \t]|[ \t]$/.test(m[2] as string) &&
+      (m[m.length - 1] as { q?: string }).q === undefined &&
+      !BARE_SECRET_VALUE.test((m[0] as string).slice((m[1] as string).length + (m[2] as string).length))
+        ? (m[0] as string)
+        : redactedPair(...m),
+    );
+  }
+  if (COLON_REFERENCE_SEEN.test(out)) {
+    out = out.replace(ENTITY_COLON_PAIR, (all: string, name: string, colon: string, value: string) =>
+      BARE_SECRET_VALUE.test(value.replace(/[.!?]+$/, '')) ? `${name}${colon}${REDACTED}` : all,
+    );
+  }
   if (PERCENT_EQUALS_SEEN.test(out)) out = out.replace(PERCENT_PAIR, redactedPair);
   if (PERCENT_COLON_SEEN.test(out)) {
     out = out.replace(

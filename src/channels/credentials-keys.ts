@@ -15,6 +15,13 @@ import { redactRedisCredentials } from './credentials-redis.js';
 import { BARE_SECRET_VALUE, REDACTED } from './credentials-spellings.js';
 
 /**
+ * A bind placeholder in a query's text (red3, outside review H): `$1` (PostgreSQL), `?` (MySQL, JDBC), `%s`,
+ * `%(name)s` (Python's drivers), and after blanks around the `=` `:name` (Oracle, named) and `@name` (SQL Server):
+ * a place for a value, no value, then a blank, `,`, `)`, `;` or the end.
+ */
+const BIND_PLACEHOLDER = String.raw`(?:\$\d+|\?|%s|%\([A-Za-z_]\w*\)s|(?<=[ \t]=[ \t]*)[:@][A-Za-z_]\w*)(?=[\s,;)]|$)`;
+
+/**
  * A connection string's (ADO.NET, ODBC, Azure Storage/Service Bus) secret value (Microsoft's "Connection string
  * syntax": pairs separated by `;`, a value may hold spaces, a `{…}` (ODBC, `}}` escaping `}`) or quoted value (`""`
  * escaping `"`) may hold `;`): the key `Password`, `Pwd`, `AccountKey` or `SharedAccessKey` (exactly: `PGPASSWORD=`
@@ -56,14 +63,26 @@ const JSON_QUOTED = String.raw`\\+"(?:[^"\\\r\n]|\\+"\\+"|\\+"${GOES_ON}|\\+(?![
  */
 const FIRST_PHRASE = String.raw`[^;"'\r\n{ \t](?:[^;"'\r\n \t&]|[ \t]+(?![ \t]|[\w.-]+[ \t]*=)|&(?![\w.-]+=))*`;
 const FIRST_WORD = String.raw`[^;"'\s{]+`;
-/** The first pair's `=` takes its value right after it, or after blanks when blanks come before it too (`pwd = x`). */
-const FIRST_EQUALS = String.raw`(?:=|[ \t]+=[ \t]*)(?![ \t>])${NO_VALUE}`;
+/**
+ * A bind placeholder right after a glued `=` (`SET password=$1 WHERE id=$2`) where a query's syntax follows it: `,`,
+ * `;`, `)`, the end or a keyword (where, and, or, returning, from, limit): a pass phrase may start with `$1` too.
+ */
+const GLUED_PLACEHOLDER = String.raw`(?:\$\d+|\?|%s|%\([A-Za-z_]\w*\)s)(?=[ \t]*(?:[,;)]|$)|[ \t]+(?:where|and|or|returning|from|limit)(?![\w.-]))`;
+/** The first pair's `=` takes its value right after it (a phrase: FIRST_PHRASE); a bind placeholder is none. */
+const FIRST_EQUALS = String.raw`=(?![ \t>])${NO_VALUE}(?!${GLUED_PLACEHOLDER})`;
+/**
+ * An `=` with blanks before it too (`pwd = x`, SQL's `SET password = $1 WHERE …`): its value is one word, to a blank
+ * or `,` (red3, outside review H: a phrase there swallowed SQL's next keyword, `password = [redacted] id = $2`), and
+ * a bind placeholder is none (BIND_PLACEHOLDER).
+ */
+const SPACED_EQUALS = String.raw`[ \t]+=[ \t]*(?![ \t>])${NO_VALUE}(?!${BIND_PLACEHOLDER})`;
+const SPACED_WORD = String.raw`[^;"'\s{,]+`;
 /*
  * The first pair's look for a `;` is gone (outside review 25, F8 cut it to one scan from the `=`): its value ends
  * where a pair's would, read once from the `=`, so a run of blanks is scanned once.
  */
 const CONNECTION_PAIR = new RegExp(
-  String.raw`(?=pa|pw|ac|sh)(?<=;[ \t]*|["'][ \t]*)${connectionKey(String.raw`[ \t]*=[ \t]*`)}(${BRACED}|${DOUBLE_QUOTED}|${SINGLE_QUOTED}|${JSON_QUOTED}|[^;"'\r\n{][^;"'\r\n]*)|(?<![\w.-])((?:password|pwd)${FIRST_EQUALS})(${BRACED}|${DOUBLE_QUOTED}|${JSON_QUOTED}|${FIRST_PHRASE})|(?<![\w.-])((?:account[ _-]?key|shared[ _-]?access[ _-]?key)${FIRST_EQUALS})(${BRACED}|${DOUBLE_QUOTED}|${JSON_QUOTED}|${FIRST_WORD})`,
+  String.raw`(?=pa|pw|ac|sh)(?<=;[ \t]*|["'][ \t]*)${connectionKey(String.raw`[ \t]*=[ \t]*`)}(${BRACED}|${DOUBLE_QUOTED}|${SINGLE_QUOTED}|${JSON_QUOTED}|[^;"'\r\n{][^;"'\r\n]*)|(?<![\w.-])((?:password|pwd)${FIRST_EQUALS})(${BRACED}|${DOUBLE_QUOTED}|${JSON_QUOTED}|${FIRST_PHRASE})|(?<![\w.-])((?:password|pwd)${SPACED_EQUALS})(${BRACED}|${DOUBLE_QUOTED}|${JSON_QUOTED}|${SPACED_WORD})|(?<![\w.-])((?:account[ _-]?key|shared[ _-]?access[ _-]?key)(?:${FIRST_EQUALS}|${SPACED_EQUALS}))(${BRACED}|${DOUBLE_QUOTED}|${JSON_QUOTED}|${FIRST_WORD})`,
   'gi',
 );
 
@@ -249,11 +268,13 @@ export function redactKeyCredentials(text: string): string {
             afterValue?: string,
             phraseKey?: string,
             phrase?: string,
+            spacedKey?: string,
+            spaced?: string,
             wordKey?: string,
             word?: string,
           ) => {
-            const firstKey = phraseKey ?? wordKey;
-            const firstValue = phrase ?? word;
+            const firstKey = phraseKey ?? spacedKey ?? wordKey;
+            const firstValue = phrase ?? spaced ?? word;
             if (firstValue !== undefined) {
               // The first pair's closed quotes stay, as a pair's do (`password = "[redacted]"`).
               const q = /^\\*"/.exec(firstValue)?.[0];

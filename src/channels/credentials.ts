@@ -135,12 +135,20 @@ const escapedValueChar = (hex: string, not: string) =>
  * `?password\u003d…`; outside review C, RTC-3): the value runs as a PAIR's unquoted one, and ends too at an escaped
  * `&`, `;`, `,` or quote (`\u0026`, `\u003b`, `\u002c`, `\u0022`, `\u0027`), which stays; a value in escaped
  * quotes (`password\u003d\u0027…\u0027`, Gson's escape of `password='…'`: outside review D, RTD-3) is masked whole.
- * Each escape also as ES2015's `\u{3d}` (the gaps after review 46, gap 6).
+ * Each escape also as ES2015's `\u{3d}` (the gaps after review 46, gap 6). Blanks around the escaped `=` as
+ * around a PAIR's (`password \u003d …`; red3, outside review H).
  */
 const ESCAPED_PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(${escapedChar('3d')})(?:(?<q>${escapedChar('27|22')})${escapedValueChar('27|22', String.raw`\s`)}+\k<q>|${escapedValueChar('26|3b|2c|22|27', String.raw`\s;&,'"`)}+)`,
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)([ \t]*${escapedChar('3d')}[ \t]*)(?:(?<q>${escapedChar('27|22')})${escapedValueChar('27|22', String.raw`\s`)}+\k<q>|${escapedValueChar('26|3b|2c|22|27', String.raw`\s;&,'"`)}+)`,
   'gi',
 );
+/**
+ * A query's bind placeholder in a value's place (red3, outside review H: `SET token = $1 WHERE …` in a driver's
+ * error): `$1`, `?`, `%s`, `%(name)s`; after blanks around the `=` also `:name` and `@name` (NAMED_PLACEHOLDER). No
+ * value, it stays.
+ */
+const BIND_PLACEHOLDER = /^(?:\$\d+|\?|%s|%\([A-Za-z_]\w*\)s)$/;
+const NAMED_PLACEHOLDER = /^[:@][A-Za-z_]\w*$/;
 /** `${NAME}` (a sentence's final dots after it): a variable's name, which `.npmrc` and shells expand, in the secret's place. */
 const ENV_REFERENCE = /^\$\{[A-Za-z_]\w*\}\.*$/;
 /**
@@ -218,8 +226,13 @@ function redactPlainNames(text: string): string {
       return `${m[1] as string}${m[2] as string}${q}${REDACTED}${q}`;
     })
     .replace(PAIR, (all: string, name: string, eq: string, value: string) =>
-      // A reference to an environment variable (npm's documented `_authToken=${NPM_TOKEN}`) holds no secret.
-      ENV_REFERENCE.test(value) ? all : `${name}${eq}${redactedValue(value)}`,
+      // A reference to an environment variable (npm's documented `_authToken=${NPM_TOKEN}`) holds no secret, nor
+      // does a query's bind placeholder (`token = $1`).
+      ENV_REFERENCE.test(value) ||
+      BIND_PLACEHOLDER.test(value) ||
+      (/\s/.test(eq) && NAMED_PLACEHOLDER.test(value))
+        ? all
+        : `${name}${eq}${redactedValue(value)}`,
     )
     .replace(QUOTED_PAIR, (all: string, q: string, name: string, colon: string, value: string) =>
       // A bare name (an inspected object's property) only with a quoted value: `invalid token: missing` stays.
