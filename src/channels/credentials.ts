@@ -135,11 +135,10 @@ const escapedValueChar = (hex: string, not: string) =>
  * `?password\u003d…`; outside review C, RTC-3): the value runs as a PAIR's unquoted one, and ends too at an escaped
  * `&`, `;`, `,` or quote (`\u0026`, `\u003b`, `\u002c`, `\u0022`, `\u0027`), which stays; a value in escaped
  * quotes (`password\u003d\u0027…\u0027`, Gson's escape of `password='…'`: outside review D, RTD-3) is masked whole.
- * Each escape also as ES2015's `\u{3d}` (the gaps after review 46, gap 6). Blanks around the escaped `=` as
- * around a PAIR's (`password \u003d …`; red3, outside review H).
+ * Each escape also as ES2015's `\u{3d}` (the gaps after review 46, gap 6).
  */
 const ESCAPED_PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)([ \t]*${escapedChar('3d')}[ \t]*)(?:(?<q>${escapedChar('27|22')})${escapedValueChar('27|22', String.raw`\s`)}+\k<q>|${escapedValueChar('26|3b|2c|22|27', String.raw`\s;&,'"`)}+)`,
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(${escapedChar('3d')})(?:(?<q>${escapedChar('27|22')})${escapedValueChar('27|22', String.raw`\s`)}+\k<q>|${escapedValueChar('26|3b|2c|22|27', String.raw`\s;&,'"`)}+)`,
   'gi',
 );
 /**
@@ -149,6 +148,14 @@ const ESCAPED_PAIR = new RegExp(
  */
 const BIND_PLACEHOLDER = /^(?:\$\d+|\?|%s|%\([A-Za-z_]\w*\)s)$/;
 const NAMED_PLACEHOLDER = /^[:@][A-Za-z_]\w*$/;
+/**
+ * An ESCAPED_PAIR with blanks around its escaped `=` (`password \u003d …`, as around a PAIR's `=`; red3, outside
+ * review H): its unquoted value, to a blank or a separator, plain or escaped.
+ */
+const SPACED_ESCAPED_PAIR = new RegExp(
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)([ \t]+${escapedChar('3d')}[ \t]*|${escapedChar('3d')}[ \t]+)(?![ \t])(?:(?!${escapedChar('26|3b|2c|22|27')})[^\s;&,'"])+`,
+  'gi',
+);
 /** `${NAME}` (a sentence's final dots after it): a variable's name, which `.npmrc` and shells expand, in the secret's place. */
 const ENV_REFERENCE = /^\$\{[A-Za-z_]\w*\}\.*$/;
 /**
@@ -225,6 +232,7 @@ function redactPlainNames(text: string): string {
       const q = (m[m.length - 1] as { q?: string }).q ?? '';
       return `${m[1] as string}${m[2] as string}${q}${REDACTED}${q}`;
     })
+    .replace(SPACED_ESCAPED_PAIR, (_, name: string, eq: string) => `${name}${eq}${REDACTED}`)
     .replace(PAIR, (all: string, name: string, eq: string, value: string) =>
       // A reference to an environment variable (npm's documented `_authToken=${NPM_TOKEN}`) holds no secret, nor
       // does a query's bind placeholder (`token = $1`).
