@@ -5,6 +5,7 @@
 // ends where its plain form's would, written in the same escape (an escaped quote, `&`, `;`, `,`, blank), and each
 // match starts at a name or a scheme that the escape follows right away, so that a text without one costs one scan.
 
+import { redactEscapedMarkup } from './credentials-escaped-markup.js';
 import { BARE_SECRET_VALUE, REDACTED, SECRET_PAIR_NAME } from './credentials-spellings.js';
 
 /**
@@ -107,7 +108,8 @@ function redactedPair(...m: unknown[]): string {
  * `[redacted]`, the names, escapes, quotes and user as written. Linear in the text's length.
  */
 export function redactEscapedCredentials(text: string): string {
-  let out = text;
+  // Escaped markup the XML rules do not read: a CDATA section in `&lt;…&gt;`, markup escaped twice (review H).
+  let out = redactEscapedMarkup(text);
   if (out.includes('\\"')) {
     out = out.replace(
       ESCAPED_QUOTED_PAIR,

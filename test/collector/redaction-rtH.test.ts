@@ -5,7 +5,7 @@
 // rules ("Review H's redaction findings").
 
 import { describe } from 'vitest';
-import { redactsTo, staysWhole } from './helpers/redaction-table.js';
+import { cheapAgainstProse, redactsTo, staysWhole } from './helpers/redaction-table.js';
 
 const R = '[redacted]';
 
@@ -78,6 +78,22 @@ describe('C: sibling spellings', () => {
     ['password&#58;hunter2Secret', `password&#58;${R}`],
     ['password for bob is "hunter2Secret"', `password for bob is "${R}"`],
     ["password for 'bob' was hunter2Secret", `password for 'bob' was ${R}`],
+    [
+      '&lt;password&gt;&lt;![CDATA[hunter2Secret]]&gt;&lt;/password&gt;',
+      `&lt;password&gt;&lt;![CDATA[${R}]]&gt;&lt;/password&gt;`,
+    ],
+    [
+      '&lt;db:Password type=&quot;x&quot;&gt; &lt;![CDATA[a&lt;b]c]]&gt; &lt;/db:Password&gt;',
+      `&lt;db:Password type=&quot;x&quot;&gt; &lt;![CDATA[${R}]]&gt; &lt;/db:Password&gt;`,
+    ],
+    [
+      '&amp;lt;password&amp;gt;hunter2Secret&amp;lt;/password&amp;gt;',
+      `&amp;lt;password&amp;gt;${R}&amp;lt;/password&amp;gt;`,
+    ],
+    [
+      '&amp;lt;client_secret&amp;gt; s3cr3t &amp;lt;/client_secret&amp;gt;',
+      `&amp;lt;client_secret&amp;gt; ${R} &amp;lt;/client_secret&amp;gt;`,
+    ],
   ]);
   staysWhole('%j stays', [
     'the pass &equals; ok',
@@ -86,5 +102,17 @@ describe('C: sibling spellings', () => {
     'password&#x3a; hunter',
     'password for bob is required',
     '&#98;ypass=true',
+    `&lt;password&gt;&lt;![CDATA[\${DB_PASSWORD}]]&gt;&lt;/password&gt;`,
+    '&lt;user&gt;&lt;![CDATA[bob]]&gt;&lt;/user&gt;',
+    '&amp;lt;bypass&amp;gt;true&amp;lt;/bypass&amp;gt;',
+    '&amp;lt;tokens&amp;gt;42&amp;lt;/tokens&amp;gt;',
+  ]);
+  cheapAgainstProse('%j repeated costs little more than prose', [
+    '&lt;password&gt;&lt;![CDATA[x',
+    '&amp;lt;password&amp;gt;x',
+    '&amp;lt;password&amp;gt;&amp;lt;password&amp;gt;',
+    '&#112;&#97;ss',
+    'password &#x3D; ',
+    'password for ',
   ]);
 });
