@@ -1,6 +1,7 @@
 // An application request on its way through the monitor, from admission to its end: one object the adapter keeps.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { bodyArriving } from './body-arrival.js';
 import { clientsToTake } from './client-backlog.js';
 import { clientsWait, cutByServer, cutOffStatus, FAILED_STATUS, wasEndedLate } from './cut-off.js';
 import { isEventStream } from './exclusion.js';
@@ -214,7 +215,7 @@ export class TicketPath {
  * ANSWERED_CLOSE_COLUMN when the application had ended the response or was blocked on its client (clientsToTake:
  * client-backlog.ts), unless it ended it only after its connection had failed (wasEndedLate: the client left
  * first, outside review 10, F4), BODY_CLOSE_COLUMN when the request's body was still arriving (bodyArriving: the
- * server waited for its client, outside review 7, F2) (RequestStats.recordWaitedClose; a recordRequest() caller says
+ * server waited for its client, outside review 7, F2), ended late or not (outside review rtI, R2d) (RequestStats.recordWaitedClose; a recordRequest() caller says
  * an answered close with `answered: true` on its 499). A connection the server closed itself (cutByServer: its
  * socket timeout, the application's `req.destroy()` or `req.socket.destroy()`) while its client waited on it, or after
  * which the application ended its response, is a failed request, FAILED_STATUS, with its duration, as `res.destroy()`
@@ -224,8 +225,13 @@ export class TicketPath {
 export function settleCutOff(res: ServerResponse, durationMs: number): [number, number, number] {
   const status = cutOffStatus(res);
   if (status !== ABORTED_STATUS) return [status, durationMs, 0];
-  // Ended after its connection had failed (the write in end() found the client's reset, or the server had cut it).
-  if (wasEndedLate(res)) return [cutByServer(res) ? FAILED_STATUS : status, durationMs, 0];
+  // Ended after its connection had failed (the write in end() found the client's reset, or the server had cut it):
+  // a body close still when that body had not all arrived (an error handler answering JSON to raw-body's 'request
+  // aborted' after the client left: outside review rtI, R2d, 25 half-sent POSTs paged an idle Express service).
+  if (wasEndedLate(res)) {
+    if (bodyArriving(res.req)) return [status, 0, BODY_CLOSE_COLUMN];
+    return [cutByServer(res) ? FAILED_STATUS : status, durationMs, 0];
+  }
   if (clientsToTake(res)) return [status, 0, ANSWERED_CLOSE_COLUMN];
   if (clientsWait(res)) return [status, 0, BODY_CLOSE_COLUMN]; // not to take: its body was arriving
   // The server closed the connection itself while its client waited for it: a failed request (outside review 16, F4).

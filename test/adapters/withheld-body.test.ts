@@ -91,8 +91,8 @@ function cases(modules: FrameworkModules): Case[] {
               app.use(express.json()); // app-wide, as usual: it reads the body of any URL before routing
               app.post('/echo', (req, res) => void res.json(req.body));
               app.post('/read-hang', () => void bodiesRead++);
-              // An error handler that only logs (raw-body's 'aborted' error; one that answers makes these closes
-              // answered ones, count_aborted_answered, not toward `unanswered` either).
+              // An error handler that only logs (raw-body's 'aborted' error; one that answers after the close leaves
+              // them body closes too: body-close-answered-late.test.ts).
               app.use((_err: unknown, _req: unknown, _res: unknown, _next: unknown) => {});
             },
             modules,
