@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { nodeNet } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import type { OriginGuardOptions } from '../monitor/websocket-port.js';
+import { isBrowserAgent } from './browser-agent.js';
 import { forwardedHosts } from './forwarded-host.js';
 import { isHttp10 } from './proxy-signals.js';
 
@@ -44,7 +45,7 @@ export interface OriginGuard {
    */
   checkFetchSite(req: IncomingMessage): GuardRefusal | undefined;
   /**
-   * Loopback mode only: refuses a browser's request (a `User-Agent` starting `Mozilla/`) that carries no
+   * Loopback mode only: refuses a browser's request (`User-Agent` `Mozilla/`, not PowerShell's) that carries no
    * `Sec-Fetch-Site` to a `Host` that is not potentially trustworthy (not `localhost`, `*.localhost`, 127.0.0.0/8
    * nor `[::1]`, over plain HTTP): browsers send no Fetch Metadata there, so another site's `<img>` or script
    * cannot be told from the dashboard's own fetch, and served by the address alone they spent its budget
@@ -235,9 +236,8 @@ export function createOriginGuard(
 
   function checkUnmarkedBrowser(req: IncomingMessage): GuardRefusal | undefined {
     if (!loopbackMode || req.headers['sec-fetch-site'] !== undefined) return undefined;
-    // A page cannot set User-Agent (a header of its own needs a preflight, never answered here): every request
-    // another site's page makes from a browser says Mozilla/. curl, Prometheus and scripts do not, and are served.
-    if (!/^Mozilla\//.test(req.headers['user-agent'] ?? '')) return undefined;
+    // A page cannot set User-Agent (a preflight, never answered here): a browser's says Mozilla/, tools' don't.
+    if (!isBrowserAgent(req.headers['user-agent'])) return undefined;
     if (requestScheme(req, trustProxy) === 'https') return undefined;
     const authority = requestAuthority(req);
     const name = typeof authority === 'string' ? hostName(authority) : undefined;
