@@ -6,13 +6,7 @@
 // minute of the critical page, whether the alert cleared or fell to warning while stuck, and the clear after the
 // return. A count, not a time: the load does not move it.
 //   npx tsx bench/anomaly-routine-extremes.ts [seeds, default 20]
-import { silentLogger } from '../src/logger.js';
-import { createMonitor } from '../src/monitor.js';
-import { NO_HOST_FILES } from '../test/helpers/hostless.js';
-import { runRoutineSeries } from '../test/helpers/routine-extremes.js';
-
-const T0 = Date.UTC(2026, 11, 1);
-const MIN = 60_000;
+import { runRoutineSeries, runStuckLevel, STUCK_AT } from '../test/helpers/routine-extremes.js';
 
 async function run(seed: number, minutes: number, change?: (m: number, v: Record<string, number>) => void) {
   return (await runRoutineSeries(seed, minutes, change)).map((p) => ({
@@ -22,49 +16,14 @@ async function run(seed: number, minutes: number, change?: (m: number, v: Record
   }));
 }
 /** Outside review rtF's stuck level: the alert events of one series stuck at `level` from minute AT for an hour. */
-async function stuck(kind: 'saw' | 'alt', level: number, seed0: number) {
-  let seed = seed0;
-  const rnd = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
-  const AT = 1500,
+async function stuck(kind: 'saw' | 'alt', level: number, seed: number) {
+  const AT = STUCK_AT,
     END = AT + 60;
-  let now = T0,
-    minute = 0;
-  const ev: { m: number; type: string; sev: string }[] = [];
-  const mon = createMonitor({
-    ...NO_HOST_FILES,
-    clock: { now: () => now },
-    sampleIntervalMs: 0,
-    logger: silentLogger,
-    alerts: {
-      cpu: { enabled: false },
-      memory: { enabled: false },
-      disk: { enabled: false },
-      disk_full_in: { enabled: false },
-      memory_leak: { enabled: false },
-      event_loop_delay: { enabled: false },
-      anomaly: { enabled: true, series: [kind] },
-    },
-    onAlert: (e) => {
-      ev.push({ m: minute, type: e.type, sev: e.alert.severity });
-    },
-  });
-  for (let m = 0; m < END + 10; m++) {
-    minute = m;
-    const on = m >= AT && m < END;
-    const v =
-      kind === 'saw'
-        ? (on ? level : m % 5 === 4 ? 500 : 0) + Math.abs(gauss())
-        : (on ? level : m % 2 ? 300 : 0) + gauss();
-    mon.analytics.observe(kind, v);
-    now += MIN;
-    await mon.sample();
-    await mon.flush();
-  }
-  await mon.close();
+  const ev = (await runStuckLevel(kind, level, END, END + 10, seed)).events.map((e) => ({
+    m: e.minute,
+    type: e.type,
+    sev: e.severity,
+  }));
   const crit = ev.find((e) => e.sev === 'critical' && e.type !== 'cleared');
   const dropped = ev.some((e) => e.m < END && (e.type === 'cleared' || e.type === 'deescalated'));
   const cleared = ev.find((e) => e.m >= END && e.type === 'cleared');

@@ -5,90 +5,15 @@
 // (600 and 900 here) or a second record in a row, and a stuck value is a new record only once.
 // Oracle: the generators themselves. From minute AT every value is 1000 (900), twice (three times) the highest
 // value read before it, a level the series never reached: an incident for as long as it holds. Custom series on an
-// injected clock, the default anomaly rule (warning 0.995, critical 1, clear 0.9, pending 3 minutes).
+// injected clock, the default anomaly rule (warning 0.995, critical 1, clear 0.9, pending 3 minutes); the runner
+// and generators are in test/helpers/routine-extremes.ts (shared with bench/anomaly-routine-extremes.ts).
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logger.js';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
-import { NO_HOST_FILES } from '../helpers/hostless.js';
+import { describe, expect, it } from 'vitest';
+import { runStuckLevel, STUCK_AT } from '../helpers/routine-extremes.js';
 
-const T0 = Date.UTC(2026, 11, 1);
-const MIN = 60_000;
 /** The incident's first minute (a day of learning, and the scored minutes after it). */
-const AT = 1500;
-const monitors: SystemMonitor[] = [];
-afterEach(async () => {
-  await Promise.all(monitors.splice(0).map((m) => m.close()));
-});
-
-/** The review's generators (its LCG and Box-Muller, seed 7): the value at minute m, stuck at `stuck` from AT to `end`. */
-function generator(kind: 'saw' | 'alt', stuck: number, end: number) {
-  let seed = 7;
-  const rnd = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
-  return (m: number) => {
-    const on = m >= AT && m < end;
-    if (kind === 'saw') return (on ? stuck : m % 5 === 4 ? 500 : 0) + Math.abs(gauss());
-    return (on ? stuck : m % 2 ? 300 : 0) + gauss();
-  };
-}
-
-interface Run {
-  /** The highest value read before AT. */
-  maxBefore: number;
-  /** The values read from AT on. */
-  during: number[];
-  /** Every anomaly alert event: its minute, type, severity and message. */
-  events: { minute: number; type: string; severity: string; message: string }[];
-  /** The alert's severity at the end of each minute (null: no alert). */
-  active: (string | null)[];
-}
-
-async function run(kind: 'saw' | 'alt', stuck: number, end: number, minutes: number): Promise<Run> {
-  let now = T0;
-  let minute = 0;
-  const events: Run['events'] = [];
-  const monitor = createMonitor({
-    ...NO_HOST_FILES,
-    clock: { now: () => now },
-    sampleIntervalMs: 0,
-    logger: silentLogger,
-    alerts: {
-      cpu: { enabled: false },
-      memory: { enabled: false },
-      disk: { enabled: false },
-      disk_full_in: { enabled: false },
-      memory_leak: { enabled: false },
-      event_loop_delay: { enabled: false },
-      anomaly: { enabled: true, series: [kind] },
-    },
-    onAlert: (e) => {
-      events.push({ minute, type: e.type, severity: e.alert.severity, message: e.alert.message });
-    },
-  });
-  monitors.push(monitor);
-  const next = generator(kind, stuck, end);
-  let maxBefore = Number.NEGATIVE_INFINITY;
-  const during: number[] = [];
-  const active: (string | null)[] = [];
-  let severity: string | null = null;
-  for (let m = 0; m < minutes; m++) {
-    minute = m;
-    const v = next(m);
-    if (m < AT) maxBefore = Math.max(maxBefore, v);
-    else during.push(v);
-    monitor.analytics.observe(kind, v);
-    now += MIN;
-    await monitor.sample();
-    await monitor.flush();
-    for (const e of events.filter((x) => x.minute === m)) severity = e.type === 'cleared' ? null : e.severity;
-    active.push(severity);
-  }
-  return { maxBefore, during, events, active };
-}
+const AT = STUCK_AT;
+const run = runStuckLevel;
 
 describe('a level beyond the range ever seen, held, pages critical and holds (review rtF, F2)', () => {
   it.each([
