@@ -6,9 +6,10 @@
 
 import mysql from 'mysql2';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 import { instrumentMysql } from '../../src/profiling/instrument-mysql.js';
 import { myConfig, mysqlMissing } from '../helpers/databases.js';
+import { everyQueryMonitor } from '../helpers/query-monitor.js';
 
 type Conn = ReturnType<typeof mysql.createConnection>;
 
@@ -28,13 +29,7 @@ describe.skipIf(mysqlMissing)('instrumentMysql: a statement whose connection is 
   }
 
   it('the running statement fails timed until the loss; the one queued behind it untimed', async () => {
-    const m = createMonitor({
-      sampleIntervalMs: 0,
-      logger: { warn() {}, error() {} },
-      queries: { slowThresholdMs: 0, slowLogSize: 100 },
-    });
-    m.queries.inFlightMinMs = 0; // a ticket left open would show in window_count
-    monitors.push(m);
+    const m = everyQueryMonitor(monitors);
     const conn = instrumentMysql(open(), m);
     const killer = open().promise();
     const [[who]] = (await conn.promise().query('SELECT CONNECTION_ID() AS id')) as unknown as [

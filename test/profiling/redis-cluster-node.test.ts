@@ -8,8 +8,9 @@
 
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 import { instrumentRedis } from '../../src/profiling/instrument-redis.js';
+import { everyQueryMonitor } from '../helpers/query-monitor.js';
 import { type RedisCluster, requireRedis, startRedisCluster } from '../helpers/redis-server.js';
 
 describe.skipIf(!requireRedis())('instrumentRedis: an ioredis Cluster node connection', () => {
@@ -27,16 +28,7 @@ describe.skipIf(!requireRedis())('instrumentRedis: an ioredis Cluster node conne
     await cluster?.stop();
   });
 
-  function monitor(): SystemMonitor {
-    const m = createMonitor({
-      sampleIntervalMs: 0,
-      logger: { warn() {}, error() {} },
-      queries: { slowThresholdMs: 0, slowLogSize: 100 },
-    });
-    m.queries.inFlightMinMs = 0; // a ticket left open would show in window_count
-    monitors.push(m);
-    return m;
-  }
+  const monitor = (): SystemMonitor => everyQueryMonitor(monitors);
 
   /** An instrumented Cluster whose node connections reconnect `delayMs` after a loss (null: never); the node serving `key`. */
   async function connected(m: SystemMonitor, delayMs: number | null, key: string) {

@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 import { instrumentRedis } from '../../src/profiling/instrument-redis.js';
+import { everyQueryMonitor } from '../helpers/query-monitor.js';
 import {
   freePort,
   type RedisCluster,
@@ -52,16 +53,7 @@ describe.skipIf(!requireRedis())('instrumentRedis: the commands ioredis sends on
     for (const c of clusters) await c.stop();
   });
 
-  function monitor(): SystemMonitor {
-    const m = createMonitor({
-      sampleIntervalMs: 0,
-      logger: { warn() {}, error() {} },
-      queries: { slowThresholdMs: 0, slowLogSize: 100 },
-    });
-    m.queries.inFlightMinMs = 0; // a ticket left open would show in window_count
-    monitors.push(m);
-    return m;
-  }
+  const monitor = (): SystemMonitor => everyQueryMonitor(monitors);
 
   it('a standalone client: AUTH, SELECT, CLIENT, INFO, READONLY and the SELECT restored on reconnect are left out', async () => {
     const server = await startRedis();

@@ -9,8 +9,9 @@
 
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 import { instrumentRedis } from '../../src/profiling/instrument-redis.js';
+import { everyQueryMonitor } from '../helpers/query-monitor.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 
 const settle = (p: Promise<unknown>) =>
@@ -40,16 +41,7 @@ describe.skipIf(!requireRedis())(
       for (const s of servers) await s.stop();
     });
 
-    function monitor(): SystemMonitor {
-      const m = createMonitor({
-        sampleIntervalMs: 0,
-        logger: { warn() {}, error() {} },
-        queries: { slowThresholdMs: 0, slowLogSize: 100 },
-      });
-      m.queries.inFlightMinMs = 0; // a ticket left open would show in window_count
-      monitors.push(m);
-      return m;
-    }
+    const monitor = (): SystemMonitor => everyQueryMonitor(monitors);
 
     function client(m: SystemMonitor, port: number, options: RedisOptions): Redis {
       const c = instrumentRedis(new Redis(port, '127.0.0.1', options), m);

@@ -7,8 +7,9 @@
 
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 import { instrumentRedis } from '../../src/profiling/instrument-redis.js';
+import { everyQueryMonitor } from '../helpers/query-monitor.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 
 const settle = (p: Promise<unknown>) =>
@@ -34,16 +35,7 @@ describe.skipIf(!requireRedis())('instrumentRedis: the offline queue and command
     await server?.stop();
   });
 
-  function monitor(): SystemMonitor {
-    const m = createMonitor({
-      sampleIntervalMs: 0,
-      logger: { warn() {}, error() {} },
-      queries: { slowThresholdMs: 0, slowLogSize: 100 },
-    });
-    m.queries.inFlightMinMs = 0; // a ticket left open would show in window_count
-    monitors.push(m);
-    return m;
-  }
+  const monitor = (): SystemMonitor => everyQueryMonitor(monitors);
 
   function client(m: SystemMonitor, options: RedisOptions): Redis {
     const c = instrumentRedis(new Redis(server.port, '127.0.0.1', options), m);
