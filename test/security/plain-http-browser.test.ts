@@ -7,19 +7,19 @@
 //     site top-level navigations carrying the cookie, without Sec-Fetch-User): served as "a link followed", they
 //     spent the admin's served budget. Now the admin's read is served in every case.
 
-import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { harnesses } from '../adapters/harness.js';
 import { launchChromium, skipBrowser } from './doors.js';
 import { BASE, closedAfterEach, startTarget, type Target } from './fixture.js';
+import { anotherSite, SV_LAN_RESOLVER, sessionCookieHook } from './plain-http-site.js';
 
 if (skipBrowser)
   console.warn('test/security/plain-http-browser.test.ts: browser test skipped: install chromium');
 
 const MAX = 20;
 const { targets, servers } = closedAfterEach();
-const cookieHook = (req: IncomingMessage): boolean => /(^|;\s*)sid=admin(;|$)/.test(req.headers.cookie ?? '');
 
 /** The admin API on a plain node server that records the headers of what reaches `metrics/`. */
 async function serve(t: Target): Promise<{ port: number; arrived: IncomingHttpHeaders[] }> {
@@ -36,15 +36,7 @@ async function serve(t: Target): Promise<{ port: number; arrived: IncomingHttpHe
 }
 
 /** Another site's page, served at http://attacker.example:PORT/. */
-async function site(html: string): Promise<number> {
-  const server = createServer((_req, res) => {
-    res.setHeader('content-type', 'text/html');
-    res.end(`<!doctype html><title>another site</title>${html}`);
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as AddressInfo).port;
-}
+const site = (html: string): Promise<number> => anotherSite(servers, html);
 
 /** The admin's own page on `host`: reads metrics/ with the session cookie; the status it got. */
 async function adminRead(context: import('playwright-core').BrowserContext, origin: string): Promise<number> {
@@ -55,7 +47,7 @@ async function adminRead(context: import('playwright-core').BrowserContext, orig
 
 describe.skipIf(skipBrowser)('another site’s page in the admin’s Chromium', () => {
   for (const [name, authorize] of [
-    ['session-cookie hook', cookieHook],
+    ['session-cookie hook', sessionCookieHook],
     ['IP allow-list hook', () => true],
   ] as const) {
     it(`F1, ${name}: 60 images over plain HTTP to sv.lan do not lock the admin out`, async () => {
@@ -72,9 +64,7 @@ describe.skipIf(skipBrowser)('another site’s page in the admin’s Chromium', 
       const sitePort = await site(
         `<script>window.done=0;function settled(){window.done++}</script>${images}`,
       );
-      const browser = await launchChromium([
-        '--host-resolver-rules=MAP sv.lan 127.0.0.1, MAP attacker.example 127.0.0.1',
-      ]);
+      const browser = await launchChromium([SV_LAN_RESOLVER]);
       try {
         await browser.context.addCookies([
           { name: 'sid', value: 'admin', domain: 'sv.lan', path: '/', sameSite: 'Lax' },
@@ -99,7 +89,7 @@ describe.skipIf(skipBrowser)('another site’s page in the admin’s Chromium', 
 
   it('F2: a window navigated 80 times by another site’s script does not spend the admin’s budget', async () => {
     const t = await startTarget(harnesses[0]!, {
-      api: { authorize: cookieHook as never, rateLimit: { max: MAX } },
+      api: { authorize: sessionCookieHook as never, rateLimit: { max: MAX } },
     });
     targets.push(t);
     const { port, arrived } = await serve(t);

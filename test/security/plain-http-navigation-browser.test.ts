@@ -8,20 +8,20 @@
 // F3: loopback mode with allowedHosts ['sv.lan']: 60 `<img>` on another site's page were served on the address's
 //     budget. A browser's request to that name is now refused (403) unspent; at http://localhost the admin is served.
 
-import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { harnesses } from '../adapters/harness.js';
 import { launchChromium, skipBrowser } from './doors.js';
 import { BASE, closedAfterEach, startTarget } from './fixture.js';
+import { anotherSite, SV_LAN_RESOLVER, sessionCookieHook } from './plain-http-site.js';
 
 if (skipBrowser)
   console.warn('test/security/plain-http-navigation-browser.test.ts: browser test skipped: install chromium');
 
 const MAX = 20;
 const { targets, servers } = closedAfterEach();
-const cookieHook = (req: IncomingMessage): boolean => /(^|;\s*)sid=admin(;|$)/.test(req.headers.cookie ?? '');
 
 /** The admin API on a plain node server that records the headers and status of every metrics/ request. */
 async function serve(api: AdminApiOptions<never>) {
@@ -43,15 +43,7 @@ async function serve(api: AdminApiOptions<never>) {
 }
 
 /** Another site's page, served at http://attacker.example:PORT/. */
-async function site(html: string): Promise<number> {
-  const server = createServer((_req, res) => {
-    res.setHeader('content-type', 'text/html');
-    res.end(`<!doctype html><title>another site</title>${html}`);
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as AddressInfo).port;
-}
+const site = (html: string): Promise<number> => anotherSite(servers, html);
 
 /** A page of the admin's own app on `origin` (no script of its own) reading metrics/. */
 async function adminRead(context: import('playwright-core').BrowserContext, origin: string) {
@@ -63,15 +55,13 @@ async function adminRead(context: import('playwright-core').BrowserContext, orig
   }, `${origin}${BASE}/metrics/`);
 }
 
-const RULES = '--host-resolver-rules=MAP sv.lan 127.0.0.1, MAP attacker.example 127.0.0.1';
-
 describe.skipIf(skipBrowser)(
   'another site’s page over plain HTTP, in the admin’s Chromium (review G)',
   () => {
     for (const sameSite of ['Lax', 'Strict'] as const) {
       it(`F1, SameSite=${sameSite}: 60 navigations of a window another site opened leave the admin served`, async () => {
         const { port, arrived } = await serve({
-          authorize: cookieHook as never,
+          authorize: sessionCookieHook as never,
           allowedHosts: ['sv.lan'],
           rateLimit: { max: MAX },
         });
@@ -85,7 +75,7 @@ describe.skipIf(skipBrowser)(
           }
           await new Promise((r) => setTimeout(r, 500)); w.close(); document.title = 'done'; };
       </script>`);
-        const browser = await launchChromium([RULES]);
+        const browser = await launchChromium([SV_LAN_RESOLVER]);
         try {
           await browser.context.addCookies([
             { name: 'sid', value: 'admin', domain: 'sv.lan', path: '/', sameSite },
@@ -129,7 +119,7 @@ describe.skipIf(skipBrowser)(
       const sitePort = await site(
         `<script>window.done=0;function settled(){window.done++}</script>${images}`,
       );
-      const browser = await launchChromium([RULES]);
+      const browser = await launchChromium([SV_LAN_RESOLVER]);
       try {
         const attacker = await browser.context.newPage();
         await attacker.goto(`http://attacker.example:${sitePort}/`);
