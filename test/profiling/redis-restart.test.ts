@@ -54,6 +54,43 @@ describe.skipIf(!requireRedis())('instrumentRedis: commands through a Redis rest
     return { server, m, c, closed: () => closed };
   }
 
+  /**
+   * The slow log's ten GETs, oldest first: the five written to the hung server failures from their write (during the
+   * call, `called` to `returned`) to the socket's close (after the kill was sent: the server held them); their five
+   * resends successes written after the client connected to the restarted server, answered before the test saw the
+   * replies.
+   */
+  function expectLostThenResent(
+    getLog: ReturnType<SystemMonitor['queries']['slowQueries']>,
+    t: {
+      called: number;
+      returned: number;
+      killing: number;
+      closed: number;
+      connected: number;
+      answered: number;
+    },
+  ): void {
+    expect(getLog.map((s) => s.failed)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    for (const lost of getLog.slice(0, 5)) {
+      expect(lost.duration_ms).toBeGreaterThanOrEqual(t.killing - t.returned - 0.0005);
+      expect(lost.duration_ms).toBeLessThanOrEqual(t.closed - t.called + 0.0005);
+    }
+    for (const resent of getLog.slice(5))
+      expect(resent.duration_ms).toBeLessThanOrEqual(t.answered - t.connected + 0.0005);
+  }
+
   it('GETs written to a hung server then resent after a restart: failures until the close, resends timed anew', async () => {
     const { server, m, c, closed: closedAt } = await setUp();
     await server.kill('SIGSTOP');
@@ -83,27 +120,7 @@ describe.skipIf(!requireRedis())('instrumentRedis: commands through a Redis rest
 
     const log = m.queries.slowQueries().reverse(); // oldest first
     const getLog = log.filter((s) => s.fingerprint === 'GET');
-    expect(getLog.map((s) => s.failed)).toEqual([
-      true,
-      true,
-      true,
-      true,
-      true,
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
-    for (const lost of getLog.slice(0, 5)) {
-      // From its write (during the call) to the socket's close (after the kill was sent): the server held it.
-      expect(lost.duration_ms).toBeGreaterThanOrEqual(killing - returned - 0.0005);
-      expect(lost.duration_ms).toBeLessThanOrEqual(closed - called + 0.0005);
-    }
-    for (const resent of getLog.slice(5)) {
-      // Written after the client connected to the restarted server, answered before the test saw the replies.
-      expect(resent.duration_ms).toBeLessThanOrEqual(answered - connected + 0.0005);
-    }
+    expectLostThenResent(getLog, { called, returned, killing, closed, connected, answered });
     const incrLog = log.filter((s) => s.fingerprint === 'INCR');
     expect(incrLog.map((s) => s.failed)).toEqual([false, false, false, false, false]);
     for (const s of incrLog) expect(s.duration_ms).toBeLessThanOrEqual(answered - connected + 0.0005);
@@ -159,24 +176,7 @@ describe.skipIf(!requireRedis())('instrumentRedis: commands through a Redis rest
       .slowQueries()
       .reverse()
       .filter((s) => s.fingerprint === 'GET');
-    expect(getLog.map((s) => s.failed)).toEqual([
-      true,
-      true,
-      true,
-      true,
-      true,
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
-    for (const lost of getLog.slice(0, 5)) {
-      expect(lost.duration_ms).toBeGreaterThanOrEqual(killing - returned - 0.0005);
-      expect(lost.duration_ms).toBeLessThanOrEqual(closed - called + 0.0005);
-    }
-    for (const resent of getLog.slice(5))
-      expect(resent.duration_ms).toBeLessThanOrEqual(answered - connected + 0.0005);
+    expectLostThenResent(getLog, { called, returned, killing, closed, connected, answered });
     // 11 timed attempts (SET, 5 lost, 5 resent): the p95 is a lost GET's, over the 2,000 ms critical level.
     const window = m.queries.windowSummary();
     expect(window.count).toBe(11);
