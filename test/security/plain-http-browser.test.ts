@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { harnesses } from '../adapters/harness.js';
 import { launchChromium, skipBrowser } from './doors.js';
 import { BASE, closedAfterEach, startTarget, type Target } from './fixture.js';
-import { anotherSite, SV_LAN_RESOLVER, sessionCookieHook } from './plain-http-site.js';
+import { anotherSite, imagesPage, SV_LAN_RESOLVER, sessionCookieHook } from './plain-http-site.js';
 
 if (skipBrowser)
   console.warn('test/security/plain-http-browser.test.ts: browser test skipped: install chromium');
@@ -57,13 +57,7 @@ describe.skipIf(skipBrowser)('another site’s page in the admin’s Chromium', 
       targets.push(t);
       const { port, arrived } = await serve(t);
       const api = `http://sv.lan:${port}${BASE}/metrics/`;
-      const images = Array.from(
-        { length: 3 * MAX },
-        (_, i) => `<img src="${api}?x=${i}" onload="settled()" onerror="settled()">`,
-      ).join('');
-      const sitePort = await site(
-        `<script>window.done=0;function settled(){window.done++}</script>${images}`,
-      );
+      const sitePort = await site(imagesPage(api, 3 * MAX));
       const browser = await launchChromium([SV_LAN_RESOLVER]);
       try {
         await browser.context.addCookies([

@@ -15,7 +15,7 @@ import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { harnesses } from '../adapters/harness.js';
 import { launchChromium, skipBrowser } from './doors.js';
 import { BASE, closedAfterEach, startTarget } from './fixture.js';
-import { anotherSite, SV_LAN_RESOLVER, sessionCookieHook } from './plain-http-site.js';
+import { anotherSite, imagesPage, SV_LAN_RESOLVER, sessionCookieHook } from './plain-http-site.js';
 
 if (skipBrowser)
   console.warn('test/security/plain-http-navigation-browser.test.ts: browser test skipped: install chromium');
@@ -112,13 +112,7 @@ describe.skipIf(skipBrowser)(
     it('F3, loopback mode: 60 images to sv.lan are refused unspent; the admin at localhost is served', async () => {
       const { port, arrived } = await serve({ allowedHosts: ['sv.lan'], rateLimit: { max: MAX } });
       const api = `http://sv.lan:${port}${BASE}/metrics/`;
-      const images = Array.from(
-        { length: 3 * MAX },
-        (_, i) => `<img src="${api}?x=${i}" onload="settled()" onerror="settled()">`,
-      ).join('');
-      const sitePort = await site(
-        `<script>window.done=0;function settled(){window.done++}</script>${images}`,
-      );
+      const sitePort = await site(imagesPage(api, 3 * MAX));
       const browser = await launchChromium([SV_LAN_RESOLVER]);
       try {
         const attacker = await browser.context.newPage();

@@ -1,5 +1,5 @@
 // What the plain-HTTP Chromium tests (plain-http-browser, plain-http-navigation-browser) share: the admin's session
-// cookie hook, Chromium's mapping of sv.lan and attacker.example to 127.0.0.1, and another site's page server.
+// cookie hook, Chromium's mapping of sv.lan and attacker.example to 127.0.0.1, another site's page server and its page of images.
 
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,4 +20,13 @@ export async function anotherSite(servers: Server[], html: string): Promise<numb
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return (server.address() as AddressInfo).port;
+}
+
+/** Another site's page body: `count` `<img>` of `api?x=i`, `window.done` counting those settled (loaded or failed). */
+export function imagesPage(api: string, count: number): string {
+  const images = Array.from(
+    { length: count },
+    (_, i) => `<img src="${api}?x=${i}" onload="settled()" onerror="settled()">`,
+  ).join('');
+  return `<script>window.done=0;function settled(){window.done++}</script>${images}`;
 }
