@@ -1,5 +1,6 @@
 // What the plain-HTTP Chromium tests (plain-http-browser, plain-http-navigation-browser) share: the admin's session
-// cookie hook, Chromium's mapping of sv.lan and attacker.example to 127.0.0.1, another site's page server and its page of images.
+// cookie hook, Chromium's mapping of sv.lan and attacker.example to 127.0.0.1, another site's page server and its
+// page of images.
 
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
