@@ -37,7 +37,10 @@ const completed = (byStatus: Record<number, number>) => Object.values(byStatus).
 describe('node:cluster: a rolling close under load', () => {
   it('every close() resolves, a new aggregator answers, and the totals equal the completed responses exactly', async () => {
     // RESPAWN: the primary forks a replacement for each worker that exits (a rolling restart).
-    const c = await startReadyCluster({ RESPAWN: '1', WARN_LOG: '1', CLOSE_TIMEOUT: '3000' }, 4);
+    // CLOSE_TIMEOUT bounds how long a close may wait for its last report's acknowledgement, not how long it takes:
+    // at 3000 a clean-clone CI at load ~19 on 2 cores saw one acknowledgement come later (the totals still exact), so
+    // the bound is above the default's 5000 here; a report given up is still a failure below.
+    const c = await startReadyCluster({ RESPAWN: '1', WARN_LOG: '1', CLOSE_TIMEOUT: '8000' }, 4);
     try {
       const first = await metricsOf(c.port);
       const agg = aggregatorPid(first.cluster);
