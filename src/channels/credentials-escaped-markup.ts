@@ -5,12 +5,11 @@
 // escaped.ts calls it. Linear: each match starts at a secret element's escaped start tag and reads at most 1,000
 // characters of its content on one line.
 
-import { REDACTED, SECRET_PAIR_NAME } from './credentials-spellings.js';
+import { SECRET_PAIR_NAME } from './credentials-spellings.js';
+import { redactedText } from './credentials-xml.js';
 
 /** A secret's element name, a namespace prefix kept (`db:password`), then its attributes (no markup in them). */
 const NAME = String.raw`((?<![\w.-])(?:[\w.-]+:)?${SECRET_PAIR_NAME})(?![\w.-])`;
-/** A variable's reference or a redacted text in the element: nothing to hide (as credentials-xml.ts' NO_SECRET). */
-const NO_SECRET = /^(?:\$\{[\w.-]+\}|\$\([\w.-]+\)|%[\w.-]+%|\[redacted\])$/;
 
 /** `&lt;password&gt;&lt;![CDATA[…]]&gt;&lt;/password&gt;`: the section's content, to its `]]&gt;`. */
 const ESCAPED_CDATA = new RegExp(
@@ -23,12 +22,9 @@ const TWICE_ESCAPED = new RegExp(
   'gi',
 );
 
-/** A match's content redacted, its blanks kept, unless it holds nothing to hide. */
+/** A match's content redacted, its blanks kept, unless it holds nothing to hide (credentials-xml.ts' redactedText). */
 function redacted(_: string, open: string, _name: string, content: string, close: string): string {
-  const core = content.trim();
-  if (core === '' || NO_SECRET.test(core)) return `${open}${content}${close}`;
-  const at = content.indexOf(core);
-  return `${open}${content.slice(0, at)}${REDACTED}${content.slice(at + core.length)}${close}`;
+  return `${open}${redactedText(content)}${close}`;
 }
 
 /** `text` with the secrets of the two escaped spellings above replaced by `[redacted]`. */

@@ -90,7 +90,7 @@ function unquoted(value: string): string {
 }
 
 /** `value` (a text or an attribute's) with its non-blank part redacted, unless it holds nothing to hide. */
-function redactedText(value: string): string {
+export function redactedText(value: string): string {
   const core = value.trim();
   if (core === '' || NO_SECRET.test(core)) return value;
   const at = value.indexOf(core);
